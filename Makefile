@@ -1,0 +1,41 @@
+# Connector runner. `make test` runs everything; `make demo` shows data flowing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# A Node >= 22 and pnpm: the ones on PATH when new enough, else project-local ones in .tools/.
+NODE_BIN := $(shell bash scripts/ensure-node.sh)
+export PATH := $(NODE_BIN):$(PATH)
+
+.PHONY: help install up down status lint typecheck unit test demo
+
+help:
+	@echo "make up | down | status   local stack: Kafka (KRaft), Apicurio registry, Postgres"
+	@echo "make test                 lint, typecheck, and every test against the local stack"
+	@echo "make demo                 stack + all services; FHIR server A -> world model -> FHIR server B"
+
+install: node_modules/.install-stamp
+
+node_modules/.install-stamp: package.json pnpm-lock.yaml pnpm-workspace.yaml $(wildcard libs/*/package.json services/*/package.json test/*/package.json)
+	pnpm install --frozen-lockfile
+	@touch $@
+
+up:
+	bash deploy/local/stack.sh up
+
+down:
+	bash deploy/local/stack.sh down
+
+status:
+	bash deploy/local/stack.sh status
+
+lint: install
+	pnpm lint
+
+typecheck: install
+	pnpm typecheck
+
+test: install lint typecheck up
+	pnpm vitest run
+
+demo: install up
+	node scripts/demo.ts
