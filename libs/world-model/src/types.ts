@@ -1,0 +1,112 @@
+/** The world model's vocabulary. Types only: this library does no I/O. */
+
+export type Origin = 'ehr_sync' | 'crm_sync' | 'scrape' | 'voice' | 'agent' | 'operator';
+
+export interface SourceRef {
+  dataSourceId: string;
+  /** The external system's base URL or name. */
+  system: string;
+  resourceType: string;
+  externalId: string;
+}
+
+export interface Identifier {
+  system: string;
+  value: string;
+}
+
+/** A source record as ingested, before mapping. */
+export interface RawRecord {
+  recordId: string;
+  dataSourceId: string;
+  sourceType: string;
+  system: string;
+  resourceType: string;
+  externalId: string;
+  contentHash: string;
+  /** JSON text exactly as received. */
+  payload: string;
+  sourceVersion: string | null;
+  sourceLastUpdated: string | null;
+  observedAt: number;
+  ingestedAt: number;
+}
+
+export interface WorldEvent {
+  eventId: string;
+  entityType: string;
+  source: SourceRef;
+  /** Field path -> JSON-encoded value. */
+  attributes: Record<string, string>;
+  identifiers: Identifier[];
+  confidence: number;
+  origin: Origin | string;
+  observedAt: number;
+  recordedAt: number;
+  mappingVersion: string;
+  causationId: string;
+  category: string | null;
+  deleted: boolean;
+}
+
+export interface Resolution {
+  tier: number;
+  rule: string;
+  score: number;
+  features: string[];
+}
+
+export interface ResolvedEvent {
+  entityId: string;
+  event: WorldEvent;
+  resolution: Resolution;
+}
+
+export interface FieldValue {
+  valueJson: string;
+  eventId: string;
+  dataSourceId: string;
+  origin: string;
+  confidence: number;
+  observedAt: number;
+  verified: boolean;
+}
+
+export interface EntityState {
+  entityId: string;
+  entityType: string;
+  version: number;
+  fields: Record<string, FieldValue>;
+  sourceRefs: SourceRef[];
+  identifiers: Identifier[];
+  minConfidence: number;
+  eventCount: number;
+  updatedAt: number;
+  deleted: boolean;
+}
+
+export interface Verdict {
+  verdictId: string;
+  entityId: string;
+  eventId: string;
+  outcome: 'verified' | 'rejected' | 'uncertain' | string;
+  confidence: number;
+  judge: string;
+  reason: string | null;
+  decidedAt: number;
+}
+
+export interface ReviewTask {
+  taskId: string;
+  entityId: string;
+  entityType: string;
+  eventIds: string[];
+  reason: string;
+  status: string;
+  createdAt: number;
+}
+
+/** `dataSourceId/resourceType/externalId`: one record of one source. */
+export function sourceKey(ref: Pick<SourceRef, 'dataSourceId' | 'resourceType' | 'externalId'>): string {
+  return `${ref.dataSourceId}/${ref.resourceType}/${ref.externalId}`;
+}
