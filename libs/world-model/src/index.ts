@@ -9,3 +9,4 @@ export * from './projection/evolve.ts';
 export * from './review/policy.ts';
 export * from './sink/gates.ts';
 export * from './sink/fhir-patient.ts';
+export * from './connectors/data-source.ts';

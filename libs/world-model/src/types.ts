@@ -110,3 +110,21 @@ export interface ReviewTask {
 export function sourceKey(ref: Pick<SourceRef, 'dataSourceId' | 'resourceType' | 'externalId'>): string {
   return `${ref.dataSourceId}/${ref.resourceType}/${ref.externalId}`;
 }
+
+export interface LinkMember {
+  sourceKey: string;
+  rule: string;
+  score: number;
+  features: string[];
+  linkedAt: number;
+}
+
+export interface EntityLinks {
+  entityId: string;
+  entityType: string;
+  members: LinkMember[];
+  change: 'link' | 'merge' | 'unlink' | string;
+  changedBy: string | null;
+  reason: string | null;
+  revision: number;
+}
