@@ -19,8 +19,9 @@ await runService({
   name: 'api',
   configSchema,
   env: (env) => ({ port: env.API_PORT, host: env.API_HOST }),
-  async start({ kafka, db, config, logger }) {
-    const producer = await kafka.producer();
+  async start({ kafka, db, config, logger, ops }) {
+    const producer = kafka.producer({ stage: 'api', metricsRegistry: ops.registry });
+    await producer.connect();
 
     const routes: { method: string; pattern: RegExp; handle: (m: RegExpExecArray, req: IncomingMessage) => Promise<[number, unknown]> }[] = [
       {

@@ -16,9 +16,10 @@ type Ctx = ServiceContext<z.infer<typeof configSchema>>;
 interface Loop { timer: NodeJS.Timeout | undefined; running: Promise<void> | undefined; consecutiveErrors: number; stopped: boolean }
 
 async function start(ctx: Ctx) {
-  const { kafka, logger, db, config } = ctx;
+  const { kafka, logger, db, config, ops } = ctx;
   const store = await createIngestStore(db);
-  const producer = await kafka.producer();
+  const producer = kafka.producer({ stage: 'ingest', metricsRegistry: ops.registry });
+    await producer.connect();
   const loops = new Map<string, Loop>();
 
   const emit = async (records: RawRecord[]): Promise<void> => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evolve, plainFields } from './evolve.ts';
 import type { EntityState, ResolvedEvent, WorldEvent } from '../types.ts';
 
-function event(over: Partial<WorldEvent> & { attributes: Record<string, unknown> }): ResolvedEvent {
+function event(over: Omit<Partial<WorldEvent>, 'attributes'> & { attributes: Record<string, unknown> }): ResolvedEvent {
   const { attributes, ...rest } = over;
   const e: WorldEvent = {
     eventId: `e-${Math.random()}`, entityType: 'Patient',

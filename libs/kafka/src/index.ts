@@ -1,0 +1,12 @@
+export * from './catalogue.ts';
+export * from './types.ts';
+export { METRICS, kafkaMetrics, type KafkaMetrics } from './metrics.ts';
+export {
+  createRegistryCodec, loadSchema, parseAvro, wireSchemaId,
+  type Compatibility, type RegisterOptions, type RegisteredTopic, type RegistryCodec, type RegistryCodecOptions,
+} from './registry.ts';
+export type { Admin, EnsureTopicsOptions, PartitionOffset } from './admin.ts';
+export type { PreparedMessage, Producer, ProducerOptions, TransactionOffsets, TransactionSender } from './producer.ts';
+export type { BatchHandler, BatchResult, ConsumerOptions, HandlerContext, HandlerRetry, RecordHandler, RunningConsumer } from './consumer.ts';
+export type { ReadAllOptions } from './read-all.ts';
+export { createKafka, type KafkaClient, type KafkaRuntime, type KafkaOptions } from './kafka.ts';
