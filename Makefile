@@ -38,4 +38,4 @@ test: install lint typecheck up
 	pnpm vitest run
 
 demo: install up
-	node scripts/demo.ts
+	node --disable-warning=TimeoutNegativeWarning scripts/demo.ts

@@ -9,7 +9,7 @@ import { createLogger } from '@cr/core';
 import { catalogue, createKafka } from '@cr/kafka';
 
 export async function provision(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const logger = createLogger({ name: 'provision', level: env.LOG_LEVEL ?? 'warn' });
+  const logger = createLogger({ name: 'provision', level: env.PROVISION_LOG_LEVEL ?? 'warn' });
   const kafka = createKafka({
     brokers: (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
     registryUrl: env.REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',

@@ -1,4 +1,7 @@
-import { ConfigResourceTypes, type Admin as KafkaAdmin, type Kafka } from 'kafkajs';
+import kafkajs, { type Admin as KafkaAdmin, type Kafka } from 'kafkajs';
+
+// kafkajs is CommonJS; Node's ESM loader does not see this export by name.
+const { ConfigResourceTypes } = kafkajs;
 import { sleep, TransportError, type Logger } from '@cr/core';
 import type { TopicNamer, TopicSpec } from './catalogue.ts';
 import { fromKafkaError } from './kafka-errors.ts';

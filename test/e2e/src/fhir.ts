@@ -53,6 +53,6 @@ export function syntheticPatient(i: number): Record<string, unknown> {
     name: [{ family: `Family${i}`, given: [given] }],
     birthDate: `19${50 + (i % 50)}-0${1 + (i % 9)}-1${i % 10}`,
     gender: i % 2 ? 'female' : 'male',
-    telecom: [{ system: 'phone', value: `(555) 01${String(i).padStart(2, '0').slice(-2)}-${String(1000 + i).slice(-4)}` }],
+    telecom: [{ system: 'phone', value: `(555) ${String(100 + (i % 900))}-${String(1000 + i).slice(-4)}` }],
   };
 }

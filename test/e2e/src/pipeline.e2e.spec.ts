@@ -5,23 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { createLogger } from '@cr/core';
-import { TOPICS, createKafka, type KafkaClient } from '@cr/kafka';
+import { TOPICS, type KafkaClient } from '@cr/kafka';
+import { newRun } from './env.ts';
 import { provision } from '../../../scripts/provision.ts';
-import { ServiceProcess, REPO_ROOT, eventually, freePort, sleep } from './processes.ts';
+import { ServiceProcess, eventually, freePort, sleep } from './processes.ts';
 import { FhirPeer, syntheticPatient } from './fhir.ts';
 
-const run = `e2e_${Date.now().toString(36)}`;
-const logDir = `${REPO_ROOT}/test-results/${run}`;
-const baseEnv: NodeJS.ProcessEnv = {
-  ...process.env,
-  KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-  REGISTRY_URL: process.env.REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7',
-  DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-  DATABASE_SCHEMA: run,
-  TOPIC_PREFIX: `${run}.`,
-  LOG_LEVEL: 'info',
-};
+const testRun = newRun('e2e');
+const { id: run, env: baseEnv, logDir } = testRun;
 const FIRST = 30;
 const SECOND = 40;
 
@@ -29,7 +20,7 @@ const ehrA = new FhirPeer('fhir-a', logDir);
 const ehrB = new FhirPeer('fhir-b', logDir);
 const services = new Map<string, ServiceProcess>();
 let apiPort = 0;
-let kafka: KafkaClient;
+const kafka: KafkaClient = testRun.kafka;
 let db: pg.Client;
 
 function service(name: string, extra: NodeJS.ProcessEnv = {}): ServiceProcess {
@@ -59,7 +50,6 @@ async function patientsOnB(): Promise<{ total: number; distinctEntities: number 
 beforeAll(async () => {
   await Promise.all([ehrA.start(), ehrB.start()]);
   await provision(baseEnv);
-  kafka = createKafka({ brokers: [baseEnv.KAFKA_BROKERS!], registryUrl: baseEnv.REGISTRY_URL!, clientId: `${run}-test`, logger: createLogger({ name: 'e2e', level: 'warn' }), topicPrefix: baseEnv.TOPIC_PREFIX });
   db = new pg.Client({ connectionString: baseEnv.DATABASE_URL });
   await db.connect();
   for (let i = 0; i < FIRST; i++) await ehrA.create(syntheticPatient(i));
@@ -87,9 +77,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([...services.values()].map((p) => p.kill('SIGTERM')));
   await Promise.all([ehrA.proc.kill('SIGTERM'), ehrB.proc.kill('SIGTERM')]);
-  await kafka?.disconnect();
-  await db?.query(`drop schema if exists "${run}" cascade`).catch(() => undefined);
   await db?.end();
+  if (!process.env.KEEP_TEST_DATA) await testRun.cleanup();
 });
 
 describe('FHIR A -> world model -> FHIR B', () => {
@@ -144,5 +133,16 @@ describe('FHIR A -> world model -> FHIR B', () => {
     expect((await topicCounts(TOPICS.entityState)).distinct).toBe(FIRST + SECOND);
     const raw = await topicCounts(TOPICS.rawRecords);
     expect(raw.distinct).toBe(FIRST + SECOND);
+  });
+});
+
+describe('logs', () => {
+  it('carry no patient data: no names, birth dates or phone numbers in any service log', async () => {
+    const { readFile } = await import('node:fs/promises');
+    for (const [name, p] of services) {
+      const log = await readFile(p.logPath, 'utf8');
+      expect(log.length, `${name} wrote a log`).toBeGreaterThan(0);
+      expect(log, `${name} log`).not.toMatch(/Family\d+|MRN-\d{6}|\(555\)|\+1555/);
+    }
   });
 });

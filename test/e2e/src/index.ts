@@ -1,0 +1,3 @@
+export * from './processes.ts';
+export * from './fhir.ts';
+export * from './env.ts';
