@@ -37,7 +37,7 @@ typecheck: install
 	pnpm typecheck
 
 test: install lint typecheck up
-	pnpm vitest run
+	pnpm vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
 
 demo: install up
 	node scripts/demo.ts
