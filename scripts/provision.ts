@@ -1,7 +1,8 @@
 /**
  * Provisions a deployment: creates every topic of the catalogue (and the
  * dead-letter topics) and registers every schema with BACKWARD compatibility.
- * Idempotent. Reads KAFKA_BROKERS, REGISTRY_URL and TOPIC_PREFIX like the services.
+ * Idempotent. Reads KAFKA_BROKERS, REGISTRY_URL and TOPIC_PREFIX like the services, and
+ * TOPIC_PARTITIONS / TOPIC_REPLICATION_FACTOR (defaults 3 and 1) for a real cluster.
  *
  *   node scripts/provision.ts
  */
@@ -18,7 +19,12 @@ export async function provision(env: NodeJS.ProcessEnv = process.env): Promise<v
     topicPrefix: env.TOPIC_PREFIX ?? '',
   });
   try {
-    const specs = catalogue();
+    const partitions = env.TOPIC_PARTITIONS ? Number(env.TOPIC_PARTITIONS) : undefined;
+    const replicationFactor = env.TOPIC_REPLICATION_FACTOR ? Number(env.TOPIC_REPLICATION_FACTOR) : undefined;
+    for (const [name, v] of [['TOPIC_PARTITIONS', partitions], ['TOPIC_REPLICATION_FACTOR', replicationFactor]] as const) {
+      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new Error(`${name} must be a whole number >= 1`);
+    }
+    const specs = catalogue({ ...(partitions ? { partitions } : {}), ...(replicationFactor ? { replicationFactor } : {}) });
     await kafka.admin.ensureTopics(specs);
     const registered = await kafka.registry.registerSchemas(specs, { compatibility: 'BACKWARD' });
     logger.info({ topics: specs.length, schemas: registered.length }, 'provision.done');

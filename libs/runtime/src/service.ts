@@ -17,6 +17,8 @@ export const commonConfigSchema = z.object({
   }).strict(),
   ops: z.object({
     port: z.coerce.number().int().min(0).max(65535).default(0),
+    /** 127.0.0.1 locally; 0.0.0.0 in a pod so kubelet probes and Prometheus reach it. */
+    host: z.string().min(1).default('127.0.0.1'),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).strict(),
   instanceId: z.string().min(1),
@@ -29,7 +31,7 @@ export function commonEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return {
     kafka: { brokers: env.KAFKA_BROKERS ?? '127.0.0.1:9092', registryUrl: env.REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7', topicPrefix: env.TOPIC_PREFIX },
     database: { url: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', schema: env.DATABASE_SCHEMA },
-    ops: { port: env.OPS_PORT, logLevel: env.LOG_LEVEL },
+    ops: { port: env.OPS_PORT, host: env.OPS_HOST, logLevel: env.LOG_LEVEL },
     instanceId: env.INSTANCE_ID ?? `${process.pid}-${randomUUID().slice(0, 8)}`,
   };
 }
@@ -74,7 +76,7 @@ export async function runService<S extends z.ZodType>(def: ServiceDefinition<S>,
   }
   const { common, service } = parsed;
   const logger = createLogger({ name: def.name, level: common.ops.logLevel });
-  const ops = await createOpsServer({ port: common.ops.port, serviceName: def.name });
+  const ops = await createOpsServer({ port: common.ops.port, host: common.ops.host, serviceName: def.name });
   const kafka = createKafka({ brokers: common.kafka.brokers, clientId: `${def.name}-${common.instanceId}`, registryUrl: common.kafka.registryUrl, logger, topicPrefix: common.kafka.topicPrefix });
   const db = await createDb({ url: common.database.url, schema: common.database.schema });
   const ctx: ServiceContext<z.infer<S>> = { name: def.name, common, config: service, logger, kafka, db, ops, clock: systemClock };
