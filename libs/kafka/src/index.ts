@@ -10,3 +10,4 @@ export type { PreparedMessage, Producer, ProducerOptions, TransactionOffsets, Tr
 export type { BatchHandler, BatchResult, ConsumerOptions, HandlerContext, HandlerRetry, RecordHandler, RunningConsumer } from './consumer.ts';
 export type { ReadAllOptions } from './read-all.ts';
 export { createKafka, type KafkaClient, type KafkaRuntime, type KafkaOptions } from './kafka.ts';
+export { startLagMonitor, partitionLag, type LagMonitor, type LagMonitorOptions, type GroupTopics } from './lag.ts';

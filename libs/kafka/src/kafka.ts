@@ -35,6 +35,8 @@ export interface KafkaClient {
   /** Reads a topic with a throwaway group and returns its decoded records. */
   readAll<V = unknown>(topic: string, options?: ReadAllOptions<ConsumedRecord<V>>): Promise<ConsumedRecord<V>[]>;
   readAllRaw(topic: string, options?: ReadAllOptions<RawRecord>): Promise<RawRecord[]>;
+  /** The groups (and their logical topics) of the consumers running through this client. */
+  consumerGroups(): { groupId: string; topics: readonly string[] }[];
   /** Stops every consumer and disconnects every producer and the admin made through this client. */
   disconnect(): Promise<void>;
 }
@@ -81,6 +83,7 @@ export function createKafka(options: KafkaOptions): KafkaClient {
   const admin = createAdmin(kafka, namer, logger);
   const producers = new Set<Producer>();
   const consumers = new Set<RunningConsumer>();
+  const groups = new Map<RunningConsumer, { groupId: string; topics: readonly string[] }>();
   const deps = { kafka, codec: registry, namer, logger };
 
   const producer = (producerOptions: ProducerOptions = {}): Producer => {
@@ -98,15 +101,18 @@ export function createKafka(options: KafkaOptions): KafkaClient {
     async runConsumer(consumerOptions) {
       const running = await runConsumer({ ...deps, createProducer: (o) => createProducer(deps, o) }, consumerOptions);
       consumers.add(running);
+      groups.set(running, { groupId: consumerOptions.groupId, topics: [...consumerOptions.topics] });
       return {
         groupId: running.groupId,
         ready: running.ready,
         stop: async () => {
           consumers.delete(running);
+          groups.delete(running);
           await running.stop();
         },
       };
     },
+    consumerGroups: () => [...groups.values()],
     readAll: (topic, readOptions) => readAll(deps, topic, readOptions),
     readAllRaw: (topic, readOptions) => readAllRaw(deps, topic, readOptions),
     async disconnect() {

@@ -7,6 +7,7 @@ export const METRICS = {
   deadLetters: 'cr_dead_letters_total',
   handleDuration: 'cr_handle_duration_seconds',
   retries: 'cr_handle_retries_total',
+  consumerLag: 'cr_consumer_lag',
 } as const;
 
 export interface KafkaMetrics {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { createLogger, createOpsServer, onShutdown, parseConfig, systemClock, type Clock, type Logger, type OpsServer } from '@cr/core';
-import { createKafka, type KafkaRuntime } from '@cr/kafka';
+import { createKafka, startLagMonitor, type KafkaRuntime } from '@cr/kafka';
 import { createDb, type Db } from './db.ts';
 
 /** Settings every service shares, read from the environment. */
@@ -19,6 +19,8 @@ export const commonConfigSchema = z.object({
     port: z.coerce.number().int().min(0).max(65535).default(0),
     /** 127.0.0.1 locally; 0.0.0.0 in a pod so kubelet probes and Prometheus reach it. */
     host: z.string().min(1).default('127.0.0.1'),
+    /** How often the service measures its consumer groups' lag. */
+    lagIntervalMs: z.coerce.number().int().min(500).default(15_000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).strict(),
   instanceId: z.string().min(1),
@@ -31,7 +33,7 @@ export function commonEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return {
     kafka: { brokers: env.KAFKA_BROKERS ?? '127.0.0.1:9092', registryUrl: env.REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7', topicPrefix: env.TOPIC_PREFIX },
     database: { url: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', schema: env.DATABASE_SCHEMA },
-    ops: { port: env.OPS_PORT, host: env.OPS_HOST, logLevel: env.LOG_LEVEL },
+    ops: { port: env.OPS_PORT, host: env.OPS_HOST, lagIntervalMs: env.LAG_INTERVAL_MS, logLevel: env.LOG_LEVEL },
     instanceId: env.INSTANCE_ID ?? `${process.pid}-${randomUUID().slice(0, 8)}`,
   };
 }
@@ -81,10 +83,12 @@ export async function runService<S extends z.ZodType>(def: ServiceDefinition<S>,
   const db = await createDb({ url: common.database.url, schema: common.database.schema });
   const ctx: ServiceContext<z.infer<S>> = { name: def.name, common, config: service, logger, kafka, db, ops, clock: systemClock };
   const running = await def.start(ctx);
+  const lag = startLagMonitor({ admin: kafka.admin, groups: () => kafka.consumerGroups(), registry: ops.registry, logger, intervalMs: common.ops.lagIntervalMs });
   ops.setReady(true);
   logger.info({ opsPort: ops.port(), instanceId: common.instanceId }, 'service.ready');
   onShutdown(logger, async () => {
     ops.setReady(false);
+    lag.stop();
     await running.stop();
     await kafka.disconnect();
     await db.destroy();

@@ -23,6 +23,7 @@ export function newRun(label: string): TestRun {
     DATABASE_SCHEMA: id,
     TOPIC_PREFIX: `${id}.`,
     LOG_LEVEL: 'info',
+    LAG_INTERVAL_MS: '1000',
   };
   const kafka = createKafka({
     brokers: env.KAFKA_BROKERS!.split(','), registryUrl: env.REGISTRY_URL!, clientId: `${id}-test`,

@@ -74,6 +74,7 @@ beforeAll(async () => {
   expect(put.status).toBe(202);
 }, 180_000);
 
+
 afterAll(async () => {
   await Promise.all([...services.values()].map((p) => p.kill('SIGTERM')));
   await Promise.all([ehrA.proc.kill('SIGTERM'), ehrB.proc.kill('SIGTERM')]);
@@ -97,6 +98,14 @@ describe('FHIR A -> world model -> FHIR B', () => {
     expect(entity.fields.phone).toMatch(/^\+1555/);
     expect(entity.provenance['name.family']).toMatchObject({ dataSourceId: 'ehr-a', confidence: 1 });
     expect((await fetch(`http://127.0.0.1:${apiPort}/v1/entities/Patient/ent-missing`)).status).toBe(404);
+  });
+
+  it('exports the sink\'s consumer lag, named by its group', async () => {
+    const lag = await eventually('sink lag metric', async () => {
+      const m = /cr_consumer_lag\{group="sink-ehr-b",topic="entity.state.v1",partition="0"[^}]*\} (\d+)/.exec(await services.get('sink')!.metrics());
+      return m ? Number(m[1]) : undefined;
+    }, 30_000);
+    expect(lag).toBe(0);
   });
 
   it('re-polling unchanged data produces no new records or events', async () => {

@@ -70,7 +70,8 @@ describe('the metric-name checker', () => {
       expect(catalog.exported.has(name), name).toBe(true);
     }
     expect(classify('cr_handle_duration_seconds_bucket', catalog)).toBe('exported');
-    expect(classify('cr_consumer_lag', catalog)).toBe('planned');
+    expect(classify('cr_consumer_lag', catalog)).toBe('exported');
+    expect(classify('cr_circuit_breaker_open', catalog)).toBe('planned');
     expect(classify('up', catalog)).toBe('prometheus');
   });
 

@@ -13,12 +13,6 @@ export interface PlannedMetric {
 
 export const PLANNED_METRICS: readonly PlannedMetric[] = [
   {
-    name: 'cr_consumer_lag',
-    type: 'gauge',
-    labels: ['group', 'topic', 'partition'],
-    help: 'Messages between the committed offset of a consumer group and the end of the partition; exported by every consuming service for its own groups',
-  },
-  {
     name: 'cr_source_last_success_timestamp_seconds',
     type: 'gauge',
     labels: ['data_source'],
