@@ -6,3 +6,4 @@ export * from './retry.ts';
 export * from './ops-server.ts';
 export * from './shutdown.ts';
 export * from './clock.ts';
+export * from './secrets.ts';

@@ -1,8 +1,10 @@
 import { migrate, type Db } from '@cr/runtime';
 
 /**
- * Ingest's private state: the content hash last sent per source record (dedupe)
- * and the incremental cursor per data source and resource type.
+ * Ingest's private state: the content hash last sent per source record (dedupe),
+ * and small checkpoints per data source under a key: the `_lastUpdated` cursor
+ * (`Patient`), the last full cycle (`Patient#full`), a processed file
+ * (`file:<name>` = its content hash), a Bulk Data job (`bulk:job`, `bulk:since`).
  */
 export interface IngestStore {
   unchanged(dataSourceId: string, resourceType: string, externalId: string, contentHash: string): Promise<boolean>;

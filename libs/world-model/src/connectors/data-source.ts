@@ -1,28 +1,38 @@
 import { z } from 'zod';
+import { fhirStoreConfigSchema } from './fhir-store.ts';
+import { smartFhirConfigSchema } from './smart-fhir.ts';
+import { fileDropConfigSchema } from './file-drop.ts';
+import { webhookConfigSchema } from './webhook.ts';
+import { restConfigSchema } from './rest.ts';
+import { crmConfigSchema } from './crm.ts';
+import { bulkDataConfigSchema } from './bulk-data.ts';
 
-/** Per-resource polling settings. */
-export const resourcePollSchema = z.object({
-  type: z.string().regex(/^[A-Z][A-Za-z]+$/, 'a FHIR resource type such as Patient'),
-  intervalMs: z.number().int().min(100).default(60_000),
-  pageSize: z.number().int().min(1).max(1000).default(100),
-}).strict();
+const dataSourceId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and -');
 
-export const fhirStoreConfigSchema = z.object({
-  baseUrl: z.url(),
-  resources: z.array(resourcePollSchema).min(1),
-}).strict();
-
-export type FhirStoreConfig = z.infer<typeof fhirStoreConfigSchema>;
-
-/** What travels on `connector.config`: no secret values, only references. */
-export const dataSourceSchema = z.discriminatedUnion('type', [
-  z.object({
-    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and -'),
+function source<T extends string, C extends z.ZodType>(type: T, config: C) {
+  return z.object({
+    id: dataSourceId,
     name: z.string().min(1),
-    type: z.literal('fhir_store'),
+    type: z.literal(type),
     enabled: z.boolean().default(true),
-    config: fhirStoreConfigSchema,
-  }).strict(),
+    config,
+  }).strict();
+}
+
+/**
+ * What travels on `connector.config`: no secret values, only references. A zod
+ * discriminated union on `type`; the api validates PUT bodies with it minus `id`.
+ */
+export const dataSourceSchema = z.discriminatedUnion('type', [
+  source('fhir_store', fhirStoreConfigSchema),
+  source('smart_fhir', smartFhirConfigSchema),
+  source('fhir_bulk', bulkDataConfigSchema),
+  source('rest', restConfigSchema),
+  source('crm', crmConfigSchema),
+  source('webhook', webhookConfigSchema),
+  source('file_drop', fileDropConfigSchema),
 ]);
 
 export type DataSourceConfig = z.infer<typeof dataSourceSchema>;
+export type DataSourceType = DataSourceConfig['type'];
+export type DataSourceOf<T extends DataSourceType> = Extract<DataSourceConfig, { type: T }>;

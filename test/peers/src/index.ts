@@ -1,0 +1,5 @@
+export * from './webhook-sender.ts';
+export * from './token-endpoint.ts';
+export * from './smart-gateway.ts';
+export * from './rest-api.ts';
+export * from './bulk-export.ts';
