@@ -4,6 +4,7 @@
  * Prints a summary and where to look; with a terminal attached it keeps running
  * until Ctrl-C, otherwise (or with --exit) it stops by itself.
  */
+import { createTestIssuer } from '@cr/auth/testing';
 import { TOPICS } from '@cr/kafka';
 import { FhirPeer, ServiceProcess, eventually, freePort, newRun, syntheticPatient } from '@cr/e2e';
 import { provision } from './provision.ts';
@@ -33,17 +34,22 @@ try {
   say(`loaded ${PATIENTS} patients into A`);
 
   const apiPort = Number(process.env.API_PORT ?? (await freePort()));
+  // The api checks JWTs against a JWKS; the demo is its own issuer (a fresh key pair, JWKS file in the log dir).
+  const issuer = await createTestIssuer();
+  const jwksFile = `${run.logDir}/jwks.json`;
+  const adminToken = await issuer.token({ sub: 'demo-admin', roles: ['admin'], expiresIn: '12h' });
   for (const name of SERVICES) {
-    const extra: NodeJS.ProcessEnv = name === 'sink' ? { SINK_ID: 'ehr-b', SINK_FHIR_BASE_URL: ehrB.url } : name === 'api' ? { API_PORT: String(apiPort) } : {};
+    const extra: NodeJS.ProcessEnv = name === 'sink' ? { SINK_ID: 'ehr-b', SINK_FHIR_BASE_URL: ehrB.url } : name === 'api' ? { API_PORT: String(apiPort), API_JWKS_FILE: jwksFile } : {};
     const p = new ServiceProcess(name, [`services/${name}/src/main.ts`], { ...run.env, ...extra }, run.logDir);
     procs.push(p);
+    if (name === 'api') await issuer.writeJwks(jwksFile);
     await p.start();
   }
   await Promise.all(procs.map((p) => p.ready()));
   say(`started ${SERVICES.length} services`);
 
   const put = await fetch(`http://127.0.0.1:${apiPort}/v1/data-sources/ehr-a`, {
-    method: 'PUT', headers: { 'content-type': 'application/json' },
+    method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
     body: JSON.stringify({ name: 'EHR A', type: 'fhir_store', config: { baseUrl: ehrA.url, resources: [{ type: 'Patient', intervalMs: 2000, pageSize: 50 }] } }),
   });
   if (put.status !== 202) throw new Error(`configuring the data source failed: ${put.status}`);
@@ -65,7 +71,11 @@ try {
   say(`  sink.results            ${await count(TOPICS.sinkResults)}`);
   say('');
   say('where to look:');
-  if (sample) say(`  curl http://127.0.0.1:${apiPort}/v1/entities/Patient/${sample}`);
+  // JWTs for this demo's api (12 h), one per role, for the curl examples in the README.
+  say(`  export TOKEN=${adminToken}`);
+  say(`  export AGENT_TOKEN=${await issuer.token({ sub: 'demo-agent', roles: ['agent'], expiresIn: '12h' })}`);
+  say(`  export OPERATOR_TOKEN=${await issuer.token({ sub: 'demo-operator', roles: ['operator'], expiresIn: '12h' })}`);
+  if (sample) say(`  curl -H "authorization: Bearer $TOKEN" http://127.0.0.1:${apiPort}/v1/entities/Patient/${sample}`);
   say(`  curl '${ehrB.url}/Patient?_count=5'`);
   say(`  psql postgres://postgres@127.0.0.1:5432/test -c 'select entity_id, fields from "${run.id}".entity_state limit 5'`);
   for (const p of procs) say(`  ${p.name.padEnd(12)} metrics http://127.0.0.1:${p.opsPort}/metrics   log ${p.logPath}`);

@@ -17,29 +17,41 @@ export class HttpError extends Error {
   }
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}, contentType = 'application/json'): void {
+  res.writeHead(status, { 'content-type': contentType, ...headers });
+  res.end(body === undefined ? undefined : JSON.stringify(body));
 }
 
-export function sendError(res: ServerResponse, error: HttpError): void {
-  const body: ApiError = { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
-  sendJson(res, error.status, body);
+export function errorBody(error: HttpError): ApiError {
+  return { error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) } };
 }
 
-const MAX_BODY = 1 << 20;
+const MAX_BODY = 8 << 20;
 
-export async function readJson<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
+/** The raw JSON body (any shape); 400 when it is not JSON, 413 when over 8 MiB. */
+export async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, 'too_large', 'request body over 1 MiB');
+    if (size > MAX_BODY) throw new HttpError(413, 'too_large', 'request body over 8 MiB');
     chunks.push(chunk as Buffer);
   }
-  let parsed: unknown;
-  try { parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')); } catch { throw new HttpError(400, 'bad_json', 'request body is not JSON'); }
-  const result = schema.safeParse(parsed);
-  if (!result.success) throw new HttpError(400, 'invalid', 'request body is invalid', formatIssues(result.error));
+  try { return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown; } catch { throw new HttpError(400, 'bad_json', 'request body is not JSON'); }
+}
+
+/** Validates a value with a zod schema; 400 naming every problem by its dotted path. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown, what = 'request body'): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new HttpError(400, 'invalid', `${what} is invalid`, formatIssues(result.error));
   return result.data;
+}
+
+export async function readJson<S extends z.ZodType>(req: IncomingMessage, schema: S): Promise<z.infer<S>> {
+  return validate(schema, await readBody(req));
+}
+
+/** Query parameters as an object (a repeated name keeps its last value), for zod. */
+export function queryObject(query: URLSearchParams): Record<string, string> {
+  return Object.fromEntries(query.entries());
 }

@@ -1,37 +1,72 @@
-import { z } from 'zod';
-import { deterministicId } from '@cr/core';
 import { TOPICS } from '@cr/kafka';
 import { runService } from '@cr/runtime';
-import { DEFAULT_VERIFIED_THRESHOLD, routeForReview, type ResolvedEvent, type ReviewTask } from '@cr/world-model';
-
-const configSchema = z.object({
-  threshold: z.coerce.number().min(0).max(1).default(DEFAULT_VERIFIED_THRESHOLD),
-}).strict();
+import { createDeterministicJudge, routeForReview, type Judge, type ResolvedEvent, type ReviewDecision } from '@cr/world-model';
+import { reviewConfigSchema, reviewEnv } from './config.ts';
+import { handleDecision } from './decisions.ts';
+import { createLlmJudge } from './llm-judge.ts';
+import { startReviewLoop } from './loop.ts';
+import { reviewMetrics } from './metrics.ts';
+import { createReviewStore } from './store.ts';
 
 await runService({
   name: 'review',
-  configSchema,
-  env: (env) => ({ threshold: env.REVIEW_THRESHOLD }),
-  async start({ kafka, ops, config, logger }) {
-    const consumer = await kafka.runConsumer({
+  configSchema: reviewConfigSchema,
+  env: reviewEnv,
+  async start({ kafka, ops, db, config, logger, clock, common }) {
+    const metrics = reviewMetrics(ops.registry);
+    const store = await createReviewStore(db);
+    const deterministic = createDeterministicJudge({ verifiedConfidence: config.verifiedConfidence });
+    const llm = config.llm.baseUrl
+      ? createLlmJudge({
+        ...config.llm, baseUrl: config.llm.baseUrl, verifiedConfidence: config.verifiedConfidence, fallback: deterministic, logger,
+        onEvent: (e) => {
+          if (e === 'fallback') metrics.judgeFallbacks.inc();
+          else metrics.breakerOpen.set(e === 'open' ? 1 : 0);
+        },
+      })
+      : undefined;
+    const judge: Judge = llm ?? deterministic;
+    logger.info({ judge: judge.name, debounceMs: config.debounceMs, maxWaitMs: config.maxWaitMs }, 'review.judge');
+
+    const producer = kafka.producer({ stage: 'review', metricsRegistry: ops.registry });
+    await producer.connect();
+    const loop = startReviewLoop({
+      store, judge, producer, logger, clock, metrics, instanceId: common.instanceId, leaseMs: config.leaseMs, scanIntervalMs: config.scanIntervalMs,
+    });
+
+    // Real-time path: each sub-threshold event is recorded and its entity scheduled.
+    const events = await kafka.runConsumer({
       groupId: 'review',
       topics: [TOPICS.entityEvents],
       stage: 'review',
       metricsRegistry: ops.registry,
       handle: async (record) => {
         const resolved = record.value as ResolvedEvent;
-        const route = routeForReview(resolved, config.threshold);
-        if (route.route === 'pass') return [];
-        // One task per entity and event: a re-delivered event lands on the same task id.
-        const task: ReviewTask = {
-          taskId: deterministicId('review-task', resolved.entityId, resolved.event.eventId),
-          entityId: resolved.entityId, entityType: resolved.event.entityType, eventIds: [resolved.event.eventId],
-          reason: route.reason, status: 'open', createdAt: resolved.event.recordedAt,
-        };
-        logger.info({ taskId: task.taskId, entityId: task.entityId }, 'review.task.queued');
-        return [{ topic: TOPICS.reviewTasks, key: resolved.entityId, value: task }];
+        if (routeForReview(resolved, config.thresholds).route === 'pass') return [];
+        const { queued, dueAt } = await store.enqueue(resolved, clock.now().getTime(), config.debounceMs, config.maxWaitMs);
+        if (queued) {
+          metrics.queued.inc();
+          loop.schedule(dueAt);
+        }
+        return [];
       },
     });
-    return { stop: () => consumer.stop() };
+
+    const decisions = await kafka.runConsumer({
+      groupId: 'review-decisions',
+      topics: [TOPICS.reviewDecisions],
+      stage: 'review',
+      metricsRegistry: ops.registry,
+      handle: async (record) => handleDecision(record.value as ReviewDecision, store, metrics, logger),
+    });
+
+    return {
+      async stop() {
+        await Promise.all([events.stop(), decisions.stop()]);
+        await loop.stop();
+        llm?.shutdown();
+        await producer.disconnect();
+      },
+    };
   },
 });

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
+import { createTestIssuer, type TestIssuer } from '@cr/auth/testing';
 import { TOPICS, type KafkaClient } from '@cr/kafka';
 import { newRun } from './env.ts';
 import { provision } from '../../../scripts/provision.ts';
@@ -20,6 +21,9 @@ const ehrA = new FhirPeer('fhir-a', logDir);
 const ehrB = new FhirPeer('fhir-b', logDir);
 const services = new Map<string, ServiceProcess>();
 let apiPort = 0;
+// The api checks JWTs: the test is its own issuer, with a JWKS file the api reads (API_JWKS_FILE).
+let issuer: TestIssuer;
+let admin: Record<string, string> = {};
 const kafka: KafkaClient = testRun.kafka;
 let db: pg.Client;
 
@@ -62,13 +66,15 @@ beforeAll(async () => {
   service('projection');
   service('sink', { SINK_ID: 'ehr-b', SINK_FHIR_BASE_URL: ehrB.url });
   service('dispatch');
-  service('api', { API_PORT: String(apiPort) });
+  issuer = await createTestIssuer();
+  admin = await issuer.headers(['admin'], 'e2e-admin');
+  service('api', { API_PORT: String(apiPort), API_JWKS_FILE: await issuer.writeJwks(`${logDir}/jwks.json`) });
   for (const p of services.values()) await p.start();
   await Promise.all([...services.values()].map((p) => p.ready()));
 
   const put = await fetch(`http://127.0.0.1:${apiPort}/v1/data-sources/ehr-a`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...admin },
     body: JSON.stringify({ name: 'EHR A', type: 'fhir_store', config: { baseUrl: ehrA.url, resources: [{ type: 'Patient', intervalMs: 500, pageSize: 10 }] } }),
   });
   expect(put.status).toBe(202);
@@ -91,13 +97,13 @@ describe('FHIR A -> world model -> FHIR B', () => {
 
     const row = await db.query(`select entity_id from "${run}".entity_state where fields->>'name.family' = 'Family7'`);
     const entityId = (row.rows[0] as { entity_id: string }).entity_id;
-    const res = await fetch(`http://127.0.0.1:${apiPort}/v1/entities/Patient/${entityId}`);
+    const res = await fetch(`http://127.0.0.1:${apiPort}/v1/entities/Patient/${entityId}`, { headers: admin });
     expect(res.status).toBe(200);
     const entity = (await res.json()) as { fields: Record<string, unknown>; provenance: Record<string, { dataSourceId: string; confidence: number }> };
     expect(entity.fields['name.family']).toBe('Family7');
     expect(entity.fields.phone).toMatch(/^\+1555/);
     expect(entity.provenance['name.family']).toMatchObject({ dataSourceId: 'ehr-a', confidence: 1 });
-    expect((await fetch(`http://127.0.0.1:${apiPort}/v1/entities/Patient/ent-missing`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${apiPort}/v1/entities/Patient/ent-missing`, { headers: admin })).status).toBe(404);
   });
 
   it('exports the sink\'s consumer lag, named by its group', async () => {
