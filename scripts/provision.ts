@@ -6,7 +6,7 @@
  *
  *   node scripts/provision.ts
  */
-import { createLogger } from '@cr/core';
+import { createLogger, describeError, withRetry } from '@cr/core';
 import { catalogue, createKafka } from '@cr/kafka';
 
 export async function provision(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -25,8 +25,12 @@ export async function provision(env: NodeJS.ProcessEnv = process.env): Promise<v
       if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new Error(`${name} must be a whole number >= 1`);
     }
     const specs = catalogue({ ...(partitions ? { partitions } : {}), ...(replicationFactor ? { replicationFactor } : {}) });
-    await kafka.admin.ensureTopics(specs);
-    const registered = await kafka.registry.registerSchemas(specs, { compatibility: 'BACKWARD' });
+    // A busy broker sometimes answers a fresh topic's metadata with "does not host
+    // this topic-partition" for a moment; creation is idempotent, so try again.
+    const registered = await withRetry(async () => {
+      await kafka.admin.ensureTopics(specs);
+      return kafka.registry.registerSchemas(specs, { compatibility: 'BACKWARD' });
+    }, { maxAttempts: 5, initialDelayMs: 500, onRetry: ({ attempt, error }) => logger.warn({ attempt, ...describeError(error) }, 'provision.retry') });
     logger.info({ topics: specs.length, schemas: registered.length }, 'provision.done');
   } finally {
     await kafka.disconnect();

@@ -122,7 +122,7 @@ serviceEnv (the service's own EnvVars) and every key of `common`.
 {{- range $svc := list "ingest" "unification" "resolution" "review" "projection" "dispatch" "api" -}}
 {{- $s := get $root.Values.services $svc | default dict -}}
 {{- if $s.enabled -}}
-{{- $w := include "connector-runner.layer" (dict "base" $root.Values.common "over" (omit $s "enabled" "port" "service")) | fromYaml -}}
+{{- $w := include "connector-runner.layer" (dict "base" $root.Values.common "over" (omit $s "enabled" "port" "service" "auth")) | fromYaml -}}
 {{- $groups := list -}}
 {{- range $c := (get $consumers $svc | default list) -}}
 {{- $groups = append $groups (dict "group" (printf "%s%s" $prefix $c.group) "topic" (printf "%s%s" $prefix $c.topic)) -}}
@@ -130,6 +130,11 @@ serviceEnv (the service's own EnvVars) and every key of `common`.
 {{- $env := list -}}
 {{- if eq $svc "api" -}}
 {{- $env = list (dict "name" "API_PORT" "value" ($s.port | default 8080 | toString)) (dict "name" "API_HOST" "value" "0.0.0.0") -}}
+{{- $auth := $s.auth | default dict -}}
+{{- if not $auth.jwksUrl -}}{{- fail "services.api.auth.jwksUrl is required: the api verifies every caller's JWT against this JWKS" -}}{{- end -}}
+{{- $env = append $env (dict "name" "API_JWKS_URL" "value" $auth.jwksUrl) -}}
+{{- if $auth.issuer -}}{{- $env = append $env (dict "name" "API_JWT_ISSUER" "value" $auth.issuer) -}}{{- end -}}
+{{- if $auth.audience -}}{{- $env = append $env (dict "name" "API_JWT_AUDIENCE" "value" $auth.audience) -}}{{- end -}}
 {{- end -}}
 {{- $name := printf "%s-%s" $fullname $svc -}}
 {{- if gt (len $name) 63 -}}{{- fail (printf "resource name %q is longer than 63 characters: shorten the release name or set fullnameOverride" $name) -}}{{- end -}}
@@ -152,22 +157,31 @@ serviceEnv (the service's own EnvVars) and every key of `common`.
 {{- if hasKey $seen $id -}}{{- fail (printf "sinks[%d].id %q is used twice: each sink has its own consumer group and ledger" $i $id) -}}{{- end -}}
 {{- $_ := set $seen $id true -}}
 {{- if or (not (hasKey $sink "enabled")) $sink.enabled -}}
-{{- $w := include "connector-runner.layer" (dict "base" $sinkBase "over" (omit $sink "id" "enabled" "fhirBaseUrl" "fhirBaseUrlSecret" "threshold" "entityTypes" "ownDataSourceIds")) | fromYaml -}}
+{{- $w := include "connector-runner.layer" (dict "base" $sinkBase "over" (omit $sink "id" "enabled" "fhirBaseUrl" "fhirBaseUrlSecret" "threshold" "entityTypes" "ownDataSourceIds" "type" "writesPerSecond" "humanReviewCategories" "reconcileIntervalMs" "config")) | fromYaml -}}
 {{- $env := list (dict "name" "SINK_ID" "value" $id) -}}
 {{- if $sink.fhirBaseUrlSecret -}}
 {{- $env = append $env (dict "name" "SINK_FHIR_BASE_URL" "valueFrom" (dict "secretKeyRef" (dict "name" $sink.fhirBaseUrlSecret.name "key" $sink.fhirBaseUrlSecret.key))) -}}
 {{- else if $sink.fhirBaseUrl -}}
 {{- $env = append $env (dict "name" "SINK_FHIR_BASE_URL" "value" ($sink.fhirBaseUrl | toString)) -}}
-{{- else -}}
+{{- else if not (and (kindIs "map" $sink.config) (kindIs "map" $sink.config.target) $sink.config.target.baseUrl) -}}
 {{- fail (printf "sinks[%d] (%s): set fhirBaseUrl or fhirBaseUrlSecret" $i $id) -}}
 {{- end -}}
 {{- if and (hasKey $sink "threshold") (not (kindIs "invalid" $sink.threshold)) -}}
 {{- $env = append $env (dict "name" "SINK_THRESHOLD" "value" ($sink.threshold | toString)) -}}
 {{- end -}}
-{{- $types := $sink.entityTypes | default (list "Patient") -}}
-{{- $env = append $env (dict "name" "SINK_ENTITY_TYPES" "value" (ternary $types (join "," $types) (kindIs "string" $types) | toString)) -}}
+{{- /* Unset settings are left to `config` (SINK_CONFIG_JSON) and the service's defaults (entity types: Patient). */ -}}
+{{- with $sink.entityTypes -}}
+{{- $env = append $env (dict "name" "SINK_ENTITY_TYPES" "value" (ternary . (join "," .) (kindIs "string" .) | toString)) -}}
+{{- end -}}
 {{- $own := $sink.ownDataSourceIds | default list -}}
 {{- $env = append $env (dict "name" "SINK_OWN_DATA_SOURCE_IDS" "value" (ternary $own (join "," $own) (kindIs "string" $own) | toString)) -}}
+{{- with $sink.type -}}{{- $env = append $env (dict "name" "SINK_TYPE" "value" (. | toString)) -}}{{- end -}}
+{{- with $sink.writesPerSecond -}}{{- $env = append $env (dict "name" "SINK_WRITES_PER_SECOND" "value" (. | toString)) -}}{{- end -}}
+{{- with $sink.humanReviewCategories -}}
+{{- $env = append $env (dict "name" "SINK_HUMAN_REVIEW_CATEGORIES" "value" (ternary . (join "," .) (kindIs "string" .) | toString)) -}}
+{{- end -}}
+{{- with $sink.reconcileIntervalMs -}}{{- $env = append $env (dict "name" "SINK_RECONCILE_INTERVAL_MS" "value" (. | int64 | toString)) -}}{{- end -}}
+{{- with $sink.config -}}{{- $env = append $env (dict "name" "SINK_CONFIG_JSON" "value" (toJson .)) -}}{{- end -}}
 {{- $name := printf "%s-sink-%s" $fullname $id -}}
 {{- if gt (len $name) 63 -}}{{- fail (printf "resource name %q is longer than 63 characters: shorten the sink id or the release name" $name) -}}{{- end -}}
 {{- $_ := set $w "key" (printf "sink-%s" $id) -}}

@@ -47,6 +47,11 @@ export interface WorldEvent {
   causationId: string;
   category: string | null;
   deleted: boolean;
+  /**
+   * The source material the values were taken from, for review: a call transcript,
+   * or the raw record. Absent on events that need no review (and on old events).
+   */
+  sourceMaterial?: string | null;
 }
 
 export interface Resolution {
@@ -96,14 +101,35 @@ export interface Verdict {
   decidedAt: number;
 }
 
+/** One event under human review, with what the reviewer needs to judge it. */
+export interface ReviewEvidence {
+  eventId: string;
+  origin: string;
+  confidence: number;
+  observedAt: number;
+  dataSourceId: string;
+  category: string | null;
+  /** Field path -> JSON-encoded value, as on the event. */
+  attributes: Record<string, string>;
+  sourceMaterial: string | null;
+  /** What the judge found, per field (e.g. `insurance.memberId: not found in the source material`). */
+  findings: string[];
+}
+
 export interface ReviewTask {
   taskId: string;
   entityId: string;
   entityType: string;
+  /** Events still awaiting a decision (when decided: the events of the last decision). */
   eventIds: string[];
   reason: string;
+  /** open | approved | rejected */
   status: string;
   createdAt: number;
+  evidence?: ReviewEvidence[];
+  judge?: string | null;
+  updatedAt?: number | null;
+  decidedBy?: string | null;
 }
 
 /** `dataSourceId/resourceType/externalId`: one record of one source. */

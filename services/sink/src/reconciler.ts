@@ -1,0 +1,81 @@
+import { describeError, type Logger } from '@cr/core';
+import { TOPICS, type KafkaRuntime } from '@cr/kafka';
+import type { Db } from '@cr/runtime';
+import { reconcilePlan, type EntityState, type LatestState } from '@cr/world-model';
+import type { SyncContext } from './sync.ts';
+import type { WorkQueue } from './work-queue.ts';
+
+export interface Reconciler {
+  /** One cycle now (also what each tick does); resolves with what it re-queued. */
+  cycle(): Promise<{ states: number; requeued: number } | undefined>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The safety net behind the real-time path. Periodically, on one instance per
+ * sink (a lease in Postgres), it reads entity.state from the beginning, compares
+ * the latest version of each entity with the sink's ledger and re-queues what
+ * should have synced and did not: never handled (a crash, a lost message),
+ * behind, waiting on a dependency now written, or written but not yet read back
+ * (the re-queued sync reads the target's record and writes again if the target
+ * dropped the write). Bounded: at most `maxPerCycle` entities per cycle.
+ */
+export function startReconciler(o: { ctx: SyncContext; kafka: KafkaRuntime; db: Db; queue: WorkQueue; instanceId: string; logger: Logger; isFailing: () => boolean }): Reconciler {
+  const { config: c } = o.ctx;
+  const log = o.logger.child({ component: 'reconciler', sinkId: c.id });
+  const leaseMs = c.reconcile.intervalMs * 3;
+  let inFlight: Promise<unknown> | undefined;
+
+  async function holdLease(): Promise<boolean> {
+    const r = await o.db.raw(`
+      insert into sink_leases as l (sink_id, name, holder, expires_at) values (?, 'reconcile', ?, now() + (? || ' milliseconds')::interval)
+      on conflict (sink_id, name) do update set holder = excluded.holder, expires_at = excluded.expires_at
+        where l.holder = excluded.holder or l.expires_at < now()
+      returning holder`, [c.id, o.instanceId, String(leaseMs)]);
+    return (r.rows as unknown[]).length > 0;
+  }
+
+  async function cycle(): Promise<{ states: number; requeued: number } | undefined> {
+    if (o.queue.size > 0 || !(await holdLease())) return undefined;
+    if (o.isFailing()) return undefined; // the target is down: the real-time path is already retrying
+    const records = await o.kafka.readAll<EntityState | null>(TOPICS.entityState, { timeoutMs: Math.max(10_000, c.reconcile.intervalMs) });
+    // Where the real-time path stands: a state past its committed offset is backlog, not missed.
+    const committed = new Map((await o.kafka.admin.committedOffsets(`sink-${c.id}`, TOPICS.entityState)).map((p) => [p.partition, BigInt(p.offset)]));
+    const latest = new Map<string, { state: EntityState; consumed: boolean }>();
+    for (const r of records) {
+      const id = r.key ?? r.value?.entityId;
+      if (!id) continue;
+      if (r.value === null) { latest.delete(id); continue; }
+      const had = latest.get(id);
+      if (!had || had.state.version <= r.value.version) latest.set(id, { state: r.value, consumed: BigInt(r.offset) < (committed.get(r.partition) ?? -1n) });
+    }
+    const plan = reconcilePlan({
+      latest: [...latest.values()].map(({ state, consumed }): LatestState => ({ entityId: state.entityId, entityType: state.entityType, version: state.version, consumed })),
+      positions: await o.ctx.ledger.positions(), entityTypes: c.entityTypes, inTarget: await o.ctx.ledger.inTarget(),
+      readBack: c.reconcile.readBack, max: c.reconcile.maxPerCycle,
+    });
+    for (const item of plan) {
+      // Keep the sink's copy current, so the re-queued entity syncs from its latest state.
+      const found = latest.get(item.entityId);
+      if (found) await o.ctx.entities.save(found.state);
+      o.queue.push(item.entityId, item.reason);
+    }
+    const byReason = plan.reduce<Record<string, number>>((acc, p) => ({ ...acc, [p.reason]: (acc[p.reason] ?? 0) + 1 }), {});
+    log.info({ states: latest.size, requeued: plan.length, byReason }, 'sink.reconcile.cycle');
+    return { states: latest.size, requeued: plan.length };
+  }
+
+  const timer = setInterval(() => {
+    if (inFlight) return;
+    inFlight = cycle().catch((error: unknown) => log.warn(describeError(error), 'sink.reconcile.failed')).finally(() => { inFlight = undefined; });
+  }, c.reconcile.intervalMs);
+  timer.unref();
+
+  return {
+    cycle,
+    async stop() {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
+}
