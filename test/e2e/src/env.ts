@@ -40,3 +40,9 @@ export function newRun(label: string): TestRun {
   };
   return { id, env, logDir: `${REPO_ROOT}/test-results/${id}`, kafka, cleanup };
 }
+
+/** Stops the run's processes (SIGTERM, in parallel), then removes its data unless KEEP_TEST_DATA is set. */
+export async function endRun(run: TestRun | undefined, processes: readonly ({ kill(signal?: NodeJS.Signals): Promise<unknown> } | undefined)[]): Promise<void> {
+  await Promise.all(processes.map((p) => p?.kill('SIGTERM')));
+  if (run && !process.env.KEEP_TEST_DATA) await run.cleanup();
+}

@@ -9,7 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOPICS } from '@cr/kafka';
-import type { TestRun } from './env.ts';
+import { endRun, type TestRun } from './env.ts';
 import { FhirPeer } from './fhir.ts';
 import { eventually, type ServiceProcess } from './processes.ts';
 import { byEntity, entity, field, publish, read, results, sinkProcess, startRun, voice, type SyncResult } from './sink-harness.ts';
@@ -34,11 +34,7 @@ beforeAll(async () => {
   await sink.ready();
 }, 120_000);
 
-afterAll(async () => {
-  await sink?.kill('SIGTERM');
-  await ehr?.proc.kill('SIGTERM');
-  if (!process.env.KEEP_TEST_DATA) await run?.cleanup();
-});
+afterAll(() => endRun(run, [sink, ehr?.proc]));
 
 describe('voice data', () => {
   it('never reaches the EHR unreviewed; once review verifies it, it is written', async () => {

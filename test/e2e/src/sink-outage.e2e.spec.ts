@@ -7,7 +7,7 @@
  * repeated.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestRun } from './env.ts';
+import { endRun, type TestRun } from './env.ts';
 import { FhirPeer } from './fhir.ts';
 import { eventually, sleep, type ServiceProcess } from './processes.ts';
 import { adminCount, byEntity, field, lagOf, patient, publish, sinkProcess, startRun } from './sink-harness.ts';
@@ -47,11 +47,7 @@ beforeAll(async () => {
   await Promise.all([sinkB.ready(), sinkC.ready()]);
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all([sinkB?.kill('SIGTERM'), sinkC?.kill('SIGTERM')]);
-  await Promise.all([ehrB?.proc.kill('SIGTERM'), ehrC?.proc.kill('SIGTERM')]);
-  if (!process.env.KEEP_TEST_DATA) await run?.cleanup();
-});
+afterAll(() => endRun(run, [sinkB, sinkC, ehrB?.proc, ehrC?.proc]));
 
 describe('a sink whose EHR is down', () => {
   it('blocks no other sink, and catches up with no loss and no duplicate once the EHR is back', async () => {

@@ -4,7 +4,7 @@
  * visible as consumer lag on its own group while it drains.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestRun } from './env.ts';
+import { endRun, type TestRun } from './env.ts';
 import { FhirPeer } from './fhir.ts';
 import { eventually, sleep, type ServiceProcess } from './processes.ts';
 import { byEntity, lagOf, patient, publish, sinkProcess, startRun } from './sink-harness.ts';
@@ -24,11 +24,7 @@ beforeAll(async () => {
   await sink.ready();
 }, 120_000);
 
-afterAll(async () => {
-  await sink?.kill('SIGTERM');
-  await ehr?.proc.kill('SIGTERM');
-  if (!process.env.KEEP_TEST_DATA) await run?.cleanup();
-});
+afterAll(() => endRun(run, [sink, ehr?.proc]));
 
 describe('a rate-limited sink', () => {
   it('drains at its configured rate, with its lag visible meanwhile', async () => {

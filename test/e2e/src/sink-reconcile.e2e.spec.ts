@@ -8,7 +8,7 @@
  *   is on the EHR exactly once. The resources are counted on the server.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestRun } from './env.ts';
+import { endRun, type TestRun } from './env.ts';
 import { FhirPeer } from './fhir.ts';
 import { eventually, sleep, type ServiceProcess } from './processes.ts';
 import { adminCount, byEntity, patient, publish, results, sinkProcess, startRun, stats } from './sink-harness.ts';
@@ -30,11 +30,7 @@ beforeAll(async () => {
   await sink.ready();
 }, 120_000);
 
-afterAll(async () => {
-  await sink?.kill('SIGTERM');
-  await ehr?.proc.kill('SIGTERM');
-  if (!process.env.KEEP_TEST_DATA) await run?.cleanup();
-});
+afterAll(() => endRun(run, [sink, ehr?.proc]));
 
 describe('reconciliation', () => {
   it('completes an EHR that silently drops 10% of writes', async () => {
