@@ -8,7 +8,7 @@ export PATH := $(NODE_BIN):$(PATH)
 # kafkajs 2.2.4 sets a negative timer on Node >= 23 (kafkajs issue 1751, harmless): silence that warning only.
 export NODE_OPTIONS := --disable-warning=TimeoutNegativeWarning
 
-.PHONY: help install up down status lint typecheck unit test demo
+.PHONY: help install up down status lint typecheck unit test demo bench bench-resolution
 
 help:
 	@echo "make up | down | status   local stack: Kafka (KRaft), Apicurio registry, Postgres"
@@ -41,3 +41,11 @@ test: install lint typecheck up
 
 demo: install up
 	node scripts/demo.ts
+
+# The pipeline benchmark: figures against the broker's own limit, one run (bench/pipeline/README.md).
+bench: install up
+	node bench/pipeline/src/main.ts
+
+# Entity resolution: precision, recall, F1 and records/s on 10k and 100k generated records with ground truth.
+bench-resolution: install up
+	node bench/resolution/src/main.ts --sizes 10000,100000

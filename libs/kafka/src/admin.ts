@@ -82,7 +82,9 @@ export function createAdmin(kafka: Kafka, namer: TopicNamer, logger: Logger): Ad
       const missing = specs.filter((s) => !existing.has(namer.physical(s.name)));
       if (missing.length) {
         await call('create topics', () => admin.createTopics({
-          waitForLeaders: true,
+          // Not the client's wait: on a busy KRaft broker its metadata call can see the new
+          // topic as unknown and fail; waitForTopics below polls until every partition has a leader.
+          waitForLeaders: false,
           timeout: timeoutMs,
           topics: missing.map((s) => ({
             topic: namer.physical(s.name),

@@ -36,6 +36,8 @@ export const TOPICS = {
   worldEvents: 'world.events.v1',
   entityEvents: 'world.entity-events.v1',
   entityLinks: 'entity.links.v1',
+  /** Operators' unlink requests (EntityLinks with change `unlink`); resolution answers on entity.links. */
+  entityLinkRequests: 'entity.link-requests.v1',
   reviewVerdicts: 'review.verdicts.v1',
   reviewDecisions: 'review.decisions.v1',
   reviewTasks: 'review.tasks.v1',
@@ -76,6 +78,8 @@ const VALUE_SCHEMAS: ReadonlyArray<readonly [TopicName, string, boolean]> = [
   [TOPICS.worldEvents, 'WorldEvent', false],
   [TOPICS.entityEvents, 'ResolvedEvent', false],
   [TOPICS.entityLinks, 'EntityLinks', true],
+  // Compacted with a unique key per request, so every request is kept for a rebuild.
+  [TOPICS.entityLinkRequests, 'EntityLinks', true],
   [TOPICS.reviewVerdicts, 'Verdict', false],
   [TOPICS.reviewDecisions, 'Decision', false],
   [TOPICS.reviewTasks, 'ReviewTask', false],

@@ -59,7 +59,11 @@ export interface ConsumerOptions<V = unknown> {
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
   maxWaitTimeMs?: number;
-  /** Partitions handled in parallel (order still holds per partition). Default 1. */
+  /**
+   * Partitions handled in parallel; order still holds per partition (so per key).
+   * Default 3: a handler that waits on a database or an HTTP peer overlaps those
+   * waits across partitions instead of queueing every partition behind one.
+   */
   partitionsConsumedConcurrently?: number;
   /** Called when the client gives up for good (it restarts itself on retriable failures). */
   onCrash?: (error: Error) => void;
@@ -82,6 +86,7 @@ export interface ConsumerDeps {
 }
 
 const DEFAULT_HANDLER_RETRY: HandlerRetry = { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 30_000, jitter: 0.3 };
+export const DEFAULT_PARTITIONS_CONCURRENTLY = 3;
 const DEFAULT_PRODUCE_RETRY: HandlerRetry = { maxAttempts: 5, initialDelayMs: 500, maxDelayMs: 10_000, jitter: 0.3 };
 
 /** Thrown inside a batch when the consumer is stopping: leave the record uncommitted. */
@@ -404,7 +409,7 @@ export async function runConsumer<V = unknown>(deps: ConsumerDeps, options: Cons
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? DEFAULT_PARTITIONS_CONCURRENTLY,
       eachBatch,
     });
   } catch (err) {

@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type LogEntry, type logCreator } from 'kafkajs';
 import type { Logger } from '@cr/core';
 import { createAdmin, type Admin } from './admin.ts';
+import { applyKafkajsTimerFix } from './kafkajs-timer-fix.ts';
 import { topicNamer, type TopicNamer } from './catalogue.ts';
 import { runConsumer, type ConsumerOptions, type RunningConsumer } from './consumer.ts';
 import { createProducer, type Producer, type ProducerOptions } from './producer.ts';
@@ -63,6 +64,7 @@ export function kafkaLogCreator(logger: Logger): logCreator {
 }
 
 export function createKafka(options: KafkaOptions): KafkaClient {
+  applyKafkajsTimerFix();
   const logger = options.logger;
   const namer = topicNamer(options.topicPrefix ?? process.env.TOPIC_PREFIX ?? '');
   const kafka = new Kafka({

@@ -41,8 +41,9 @@ describe('consumer lag (real Kafka)', () => {
     const consumer = await kafka.runConsumer({ groupId: 'slow-sink', topics: ['lagged'], stage: 'sink', handle: () => [] });
     await consumer.ready;
     await eventually(async () => { await monitor.measure(); return (await lagOf(registry, 'slow-sink')) === 0; }, 30_000);
-    await producer.send('lagged', [{ key: 'late', value: { id: 'late' } }]);
+    // Stop first: a record sent while the group still runs may or may not be consumed before stop().
     await consumer.stop();
+    await producer.send('lagged', [{ key: 'late', value: { id: 'late' } }]);
     await monitor.measure();
     expect(await lagOf(registry, 'slow-sink')).toBe(1);
     monitor.stop();

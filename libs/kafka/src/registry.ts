@@ -2,8 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import avro from 'avsc';
-import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
-import { PipelineError, SchemaError, TransportError, withRetry, type Logger } from '@cr/core';
+import { SchemaError, TransportError, withRetry, type Logger } from '@cr/core';
 import { catalogue, topicNamer, type AvroSchemaJson, type SchemaSource, type TopicNamer, type TopicSpec } from './catalogue.ts';
 
 /**
@@ -109,25 +108,17 @@ export function wireSchemaId(buffer: Buffer): number | undefined {
   return buffer.readInt32BE(1);
 }
 
-const NETWORK_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENOTFOUND|EAI_AGAIN|EPIPE|socket hang up|Timeout \(\d+ms\)|fetch failed/i;
+const MAGIC = 0;
+const HEADER_BYTES = 5;
 
-/** Maps an error from the registry client library onto our hierarchy. */
-function classifyLibraryError(err: unknown, what: string): PipelineError {
-  if (err instanceof PipelineError) return err;
-  const e = err as { name?: string; message?: string; status?: number; paths?: string[][] };
-  const message = e.message ?? String(err);
-  if (typeof e.status === 'number') {
-    if (e.status >= 500 || e.status === 408 || e.status === 429) return new TransportError(`${what}: registry answered ${e.status}`, { cause: err });
-    // The library reports connection failures as a 400 carrying the socket error.
-    if (NETWORK_ERROR.test(message)) return new TransportError(`${what}: registry unreachable (${message})`, { cause: err });
-    return new SchemaError(`${what}: registry answered ${e.status}: ${message}`, { cause: err });
-  }
-  if (NETWORK_ERROR.test(message)) return new TransportError(`${what}: registry unreachable (${message})`, { cause: err });
-  // avsc decoding errors (truncated buffer, bad union index, ...) and the library's argument errors.
-  return new SchemaError(`${what}: ${message}`, { cause: err });
+/** Prepends the Confluent header (magic byte, big-endian schema id) to an Avro body. */
+function frame(id: number, body: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
+  out.writeUInt8(MAGIC, 0);
+  out.writeInt32BE(id, 1);
+  body.copy(out, HEADER_BYTES);
+  return out;
 }
-
-type Middleware = NonNullable<ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']>[number];
 
 export function createRegistryCodec(options: RegistryCodecOptions): RegistryCodec {
   const baseUrl = options.url.replace(/\/+$/, '');
@@ -137,16 +128,11 @@ export function createRegistryCodec(options: RegistryCodecOptions): RegistryCode
   const log = options.logger.child({ component: 'schema-registry' });
   let requests = 0;
 
-  // Counts the library's requests and bounds them in time (it sets no timeout itself).
-  const instrument: Middleware = () => ({
-    prepareRequest: (next) => next().then((req) => { requests++; return req.enhance({ timeout: timeoutMs }); }),
-  });
-  const sr = new SchemaRegistry(
-    { host: baseUrl, clientId: options.clientId ?? 'cr-kafka', retry: { retries: Math.max(0, maxAttempts - 1) }, middlewares: [instrument] },
-  );
-
   /** logical topic -> { id, type } */
   const byTopic = new Map<string, { id: number; type: avro.Type; name: string }>();
+  /** schema id -> parsed writer type: after the first use of an id, no registry call. */
+  const byId = new Map<number, avro.Type>();
+  const fetching = new Map<number, Promise<avro.Type>>();
   const known = new Map((options.topics ?? catalogue()).map((t) => [t.name, t]));
   const registering = new Map<string, Promise<unknown>>();
 
@@ -159,7 +145,7 @@ export function createRegistryCodec(options: RegistryCodecOptions): RegistryCode
       try {
         res = await fetch(`${baseUrl}${path}`, {
           method,
-          headers: { accept: 'application/vnd.schemaregistry.v1+json, application/json', ...(body === undefined ? {} : { 'content-type': 'application/vnd.schemaregistry.v1+json' }) },
+          headers: { accept: 'application/vnd.schemaregistry.v1+json, application/json', 'user-agent': options.clientId ?? 'cr-kafka', ...(body === undefined ? {} : { 'content-type': 'application/vnd.schemaregistry.v1+json' }) },
           ...(body === undefined ? {} : { body: JSON.stringify(body) }),
           signal: AbortSignal.timeout(timeoutMs),
         });
@@ -201,10 +187,30 @@ export function createRegistryCodec(options: RegistryCodecOptions): RegistryCode
     }
     const id = res.data.id;
     byTopic.set(spec.name, { id, type, name: type.name ?? spec.name });
-    // Prime the library's cache so encode/decode of this id never asks the registry.
-    sr.cache.setSchema(id, SchemaType.AVRO, type as unknown as Parameters<typeof sr.cache.setSchema>[2]);
+    byId.set(id, type);
     log.info({ topic: spec.name, subject: subj, schemaId: id, compatibility }, 'schema.registered');
     return { topic: spec.name, subject: subj, id };
+  }
+
+  /** The writer type of a schema id: cached, else fetched once (concurrent callers share the request). */
+  async function typeOf(id: number): Promise<avro.Type> {
+    let job = fetching.get(id);
+    if (!job) {
+      job = (async () => {
+        const res = await http<{ schema?: string; schemaType?: string }>('GET', `/schemas/ids/${id}`);
+        if (res.status >= 300 || typeof res.data?.schema !== 'string') {
+          throw new SchemaError(`unknown schema id ${id}: registry answered ${res.status}: ${registryMessage(res.data)}`);
+        }
+        if (res.data.schemaType && res.data.schemaType !== 'AVRO') throw new SchemaError(`schema id ${id} is ${res.data.schemaType}, not Avro`);
+        let json: AvroSchemaJson;
+        try { json = JSON.parse(res.data.schema) as AvroSchemaJson; } catch (cause) { throw new SchemaError(`schema id ${id} is not JSON`, { cause }); }
+        const type = parseAvro(json, `schema id ${id}`);
+        byId.set(id, type);
+        return type;
+      })().finally(() => fetching.delete(id));
+      fetching.set(id, job);
+    }
+    return job;
   }
 
   return {
@@ -235,25 +241,28 @@ export function createRegistryCodec(options: RegistryCodecOptions): RegistryCode
         entry = byTopic.get(topic);
       }
       if (!entry) throw new SchemaError(`no value schema registered for topic ${topic}; call registerSchemas first`);
-      const paths: string[] = [];
-      if (!entry.type.isValid(value, { errorHook: (path) => { paths.push(path.join('.') || '(root)'); } })) {
-        // Field paths only: the value itself must never reach an error message.
-        throw new SchemaError(`value does not match schema ${entry.name} of topic ${topic}; invalid at: ${[...new Set(paths)].slice(0, 10).join(', ')}`);
-      }
+      let body: Buffer;
       try {
-        return await sr.encode(entry.id, value);
-      } catch (err) {
-        throw classifyLibraryError(err, `encode for ${topic}`);
+        // The writer checks every value it writes, so a valid value is walked once, not twice.
+        body = entry.type.toBuffer(value);
+      } catch {
+        const paths: string[] = [];
+        entry.type.isValid(value, { errorHook: (path) => { paths.push(path.join('.') || '(root)'); } });
+        // Field paths only: the value itself must never reach an error message (avsc's own message quotes it).
+        throw new SchemaError(`value does not match schema ${entry.name} of topic ${topic}; invalid at: ${[...new Set(paths)].slice(0, 10).join(', ') || '(unknown)'}`);
       }
+      return frame(entry.id, body);
     },
 
     async decode(buffer) {
       const id = wireSchemaId(buffer);
       if (id === undefined) throw new SchemaError(`not a Confluent wire-format Avro message (${buffer.length} bytes, first byte ${buffer[0] ?? 'none'})`);
+      const type = byId.get(id) ?? await typeOf(id);
       try {
-        return (await sr.decode(buffer)) as unknown;
-      } catch (err) {
-        throw classifyLibraryError(err, `decode with schema id ${id}`);
+        return type.fromBuffer(buffer.subarray(HEADER_BYTES)) as unknown;
+      } catch (cause) {
+        // avsc says what is wrong with the bytes (truncated, trailing data, bad union index), never what they hold.
+        throw new SchemaError(`decode with schema id ${id}: ${(cause as Error).message}`, { cause });
       }
     },
 

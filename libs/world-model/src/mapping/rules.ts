@@ -4,13 +4,21 @@ import type { Identifier, Origin, RawRecord, WorldEvent } from '../types.ts';
 
 /** How one attribute is read from the source record. */
 export interface FieldRule {
-  path: string;
+  /** A dot path, or several tried in order until one yields a value. */
+  path: string | string[];
   /** `first` (default) keeps one value, `all` keeps the list. */
   pick?: 'first' | 'all';
+  /** Used when the source has no value (after transforms). */
   default?: unknown;
   transforms?: TransformName[];
   /** Maps source codes to ours after transforms, e.g. {"M": "male"}. */
   codeMap?: Record<string, string>;
+  /** Prepended to every string value after transforms, e.g. `PatientRow/` for a row id used as a reference. */
+  prefix?: string;
+  /** Joins the picked values into one string (after transforms and code maps). */
+  join?: string;
+  /** The record is unmappable without this field. */
+  required?: boolean;
 }
 
 export interface IdentifierRule {
@@ -42,6 +50,11 @@ export class UnmappableRecord extends Error {
   override readonly name = 'UnmappableRecord';
 }
 
+/** `<rule-set id>@<version>`: what every event carries as its mapping version. */
+export function mappingVersion(ruleSet: Pick<RuleSet, 'id' | 'version'>): string {
+  return `${ruleSet.id}@${ruleSet.version}`;
+}
+
 /**
  * Maps one raw record to a world event with a rule set. Pure: same record and
  * rules give the same event. Throws UnmappableRecord with the reason.
@@ -52,10 +65,11 @@ export function mapRecord(raw: RawRecord, payload: unknown, ruleSet: RuleSet, ct
   for (const [name, rule] of Object.entries(ruleSet.fields)) {
     const value = readField(payload, rule);
     if (value !== undefined) attributes[name] = JSON.stringify(value);
+    else if (rule.required) throw new UnmappableRecord(`rule set ${mappingVersion(ruleSet)}: required field ${name} has no value`);
   }
   const identifiers = readIdentifiers(payload, ruleSet.identifiers);
   if (Object.keys(attributes).length === 0 && identifiers.length === 0) {
-    throw new UnmappableRecord(`rule set ${ruleSet.id}@${ruleSet.version} found no attributes or identifiers`);
+    throw new UnmappableRecord(`rule set ${mappingVersion(ruleSet)} found no attributes or identifiers`);
   }
   return {
     eventId: ctx.eventId(raw, ruleSet),
@@ -67,20 +81,31 @@ export function mapRecord(raw: RawRecord, payload: unknown, ruleSet: RuleSet, ct
     origin: ruleSet.origin,
     observedAt: raw.observedAt,
     recordedAt: ctx.recordedAt,
-    mappingVersion: `${ruleSet.id}@${ruleSet.version}`,
+    mappingVersion: mappingVersion(ruleSet),
     causationId: raw.recordId,
     category: ruleSet.category ?? null,
     deleted: false,
   };
 }
 
+const isEmpty = (v: unknown): boolean => v === '' || v === null || v === undefined || (Array.isArray(v) && v.length === 0);
+
 function readField(payload: unknown, rule: FieldRule): unknown {
-  let values = extractAll(payload, rule.path);
-  for (const t of rule.transforms ?? []) values = values.map((v) => applyTransform(t, v));
-  if (rule.codeMap) values = values.map((v) => (typeof v === 'string' && rule.codeMap![v] !== undefined ? rule.codeMap![v] : v));
-  values = values.filter((v) => v !== '' && v !== null && v !== undefined);
-  if (values.length === 0) return rule.default;
-  return rule.pick === 'all' ? values : values[0];
+  const paths = Array.isArray(rule.path) ? rule.path : [rule.path];
+  for (const path of paths) {
+    let values = extractAll(payload, path);
+    for (const t of rule.transforms ?? []) values = values.map((v) => applyTransform(t, v));
+    if (rule.codeMap) {
+      const map = rule.codeMap;
+      values = values.map((v) => (typeof v === 'string' && Object.hasOwn(map, v) ? map[v] : v));
+    }
+    values = values.filter((v) => !isEmpty(v));
+    if (values.length === 0) continue;
+    if (rule.prefix) values = values.map((v) => (typeof v === 'string' ? rule.prefix + v : v));
+    if (rule.join !== undefined) return values.map(String).join(rule.join);
+    return rule.pick === 'all' ? values : values[0];
+  }
+  return rule.default;
 }
 
 function readIdentifiers(payload: unknown, rules: IdentifierRule[]): Identifier[] {
@@ -94,6 +119,7 @@ function readIdentifiers(payload: unknown, rules: IdentifierRule[]): Identifier[
         system = rule.system ?? (typeof f.system === 'string' ? f.system : undefined);
         value = f.value;
       }
+      if (typeof value === 'number') value = String(value);
       for (const t of rule.transforms ?? []) value = applyTransform(t, value);
       if (system && typeof value === 'string' && value.trim()) out.push({ system, value: value.trim() });
     }

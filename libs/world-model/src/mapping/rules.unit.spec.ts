@@ -30,7 +30,7 @@ describe('mapping rules', () => {
     expect(e.attributes.email).toBe('"jo@example.org"');
     expect(e.attributes.gender).toBe('"female"');
     expect(e.identifiers).toEqual([{ system: 'urn:mrn', value: '42' }]);
-    expect(e).toMatchObject({ entityType: 'Patient', confidence: 1, origin: 'ehr_sync', mappingVersion: 'fhir-r4-patient@1', causationId: 'r1' });
+    expect(e).toMatchObject({ entityType: 'Patient', confidence: 1, origin: 'ehr_sync', mappingVersion: 'fhir-r4-patient@2', causationId: 'r1' });
   });
 
   it('refuses a record with nothing to map, with the reason', () => {
