@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,17 +72,30 @@ export class ServiceProcess {
     this.exited = new Promise((res) => child.once('exit', (code) => res(code)));
   }
 
-  /** Waits until /readyz answers 200. */
+  /**
+   * Waits until /readyz answers 200. The ops port is picked free just before the
+   * start, so another process on this machine can take it first: a start that
+   * died of EADDRINUSE is tried again on a new port.
+   */
   async ready(timeoutMs = 60_000): Promise<void> {
-    const exitedEarly = this.exited.then((code) => { throw new Error(`${this.name} exited with ${code} before ready; see ${this.logPath}`); });
-    await Promise.race([
-      exitedEarly,
-      eventually(`${this.name} ready`, async () => {
-        const r = await fetch(`http://127.0.0.1:${this.opsPort}/readyz`);
-        return r.status === 200 ? true : undefined;
-      }, timeoutMs),
-    ]);
-    exitedEarly.catch(() => undefined);
+    for (let attempt = 1; ; attempt++) {
+      const exitedEarly = this.exited.then((code) => { throw new Error(`${this.name} exited with ${code} before ready; see ${this.logPath}`); });
+      try {
+        await Promise.race([
+          exitedEarly,
+          eventually(`${this.name} ready`, async () => {
+            if (this.child?.exitCode !== null) return undefined;
+            const r = await fetch(`http://127.0.0.1:${this.opsPort}/readyz`);
+            return r.status === 200 ? true : undefined;
+          }, timeoutMs),
+        ]);
+        return;
+      } catch (error) {
+        const portTaken = attempt < 3 && (await readFile(this.logPath, 'utf8').catch(() => '')).includes('EADDRINUSE');
+        if (!portTaken) throw error;
+        await this.start();
+      }
+    }
   }
 
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {

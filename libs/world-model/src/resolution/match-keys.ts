@@ -10,7 +10,7 @@ import type { MatchRecord } from './profile.ts';
  *    member id), email, place name + zip;
  *  - blocking keys (`b.*`): partial phone (last seven digits, which also finds
  *    every exact E.164 match), sound-alike surname + date of birth (which also
- *    finds every exact name + date of birth), surname + zip + first initial,
+ *    finds every exact name + date of birth), surname + zip + sound-alike first name,
  *    sound-alike first name + surname + birth year, date of birth + zip.
  * Each key was kept for the matches only it finds on the generated data (and a
  * key found redundant, sound-alike first name + date of birth, was dropped).
@@ -45,7 +45,7 @@ function keysOf(r: MatchRecord): string[] {
     if (r.phone) keys.push(`${t}|b.p7|${r.phone.slice(-7)}`);
     if (r.email) keys.push(`${t}|em|${r.email}`);
     if (sl && r.dob) keys.push(`${t}|b.ld|${sl}|${r.dob}`);
-    if (sl && r.zip && r.first) keys.push(`${t}|b.lz|${sl}|${r.zip}|${r.first[0]}`);
+    if (r.last && r.zip && sf) keys.push(`${t}|b.lz|${r.last.slice(0, 4)}|${r.zip}|${sf}`);
     if (sf && sl) keys.push(`${t}|b.fl|${sf}|${sl}|${r.dob?.slice(0, 4) ?? ''}`);
     if (r.dob && r.zip) keys.push(`${t}|b.dz|${r.dob}|${r.zip}`);
   }
