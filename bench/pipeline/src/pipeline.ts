@@ -1,5 +1,5 @@
 import { TOPICS } from '@cr/kafka';
-import { FhirPeer, newRun, ServiceProcess, type TestRun } from '@cr/e2e';
+import { eventually, FhirPeer, freePort, newRun, ServiceProcess, type TestRun } from '@cr/e2e';
 import { provision } from '../../../scripts/provision.ts';
 
 /**
@@ -41,12 +41,24 @@ export interface Pipeline {
  * `serviceNodeOptions` is added to the services' NODE_OPTIONS only (not the FHIR
  * servers'), to try a runtime setting such as `--max-semi-space-size=8`.
  */
+/**
+ * Source A is the load generator: it skips R4 validation of what it is sent, so
+ * its CPU goes to serving ingest's searches rather than to checking generated
+ * resources. B, the sink's target, validates every write as a real target would.
+ */
+async function startUnvalidated(peer: FhirPeer): Promise<void> {
+  peer.port = await freePort();
+  peer.proc.args = ['test/fhir-server/src/main.ts', '--port', String(peer.port), '--no-validate'];
+  await peer.proc.start();
+  await eventually(`${peer.proc.name} listening`, async () => ((await fetch(`${peer.url}/metadata`)).ok ? true : undefined), 30_000);
+}
+
 export async function startPipeline(serviceNodeOptions = ''): Promise<Pipeline> {
   const run = newRun('bench');
   // Per-record info lines are part of what the services cost; keep the level they run with.
   const ehrA = new FhirPeer('fhir-a', run.logDir);
   const ehrB = new FhirPeer('fhir-b', run.logDir);
-  await Promise.all([ehrA.start(), ehrB.start()]);
+  await Promise.all([startUnvalidated(ehrA), ehrB.start()]);
   await provision(run.env);
   const services = new Map<ServiceName, ServiceProcess>();
   for (const name of SERVICES) {
