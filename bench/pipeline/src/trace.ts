@@ -72,8 +72,17 @@ export function buildChains(topics: Map<string, TopicDump>): Chain[] {
   const worlds = firstBy(get<WorldEvent>(TOPICS.worldEvents), (v) => v.eventId);
   const tasks = new Map<string, Rec<ReviewTask>>();
   for (const t of get<ReviewTask>(TOPICS.reviewTasks)) for (const id of t.value.eventIds) if (!tasks.has(id)) tasks.set(id, t);
-  // Entity state: the n-th event applied to an entity yields the state with eventCount n.
-  const states = firstBy(get<EntityState>(TOPICS.entityState), (v) => `${v.entityId}#${v.eventCount}`);
+  // Entity state: the n-th event applied to an entity is first shown by the first state with
+  // eventCount >= n (the projection publishes one state per entity per batch, so several
+  // events may first show up together).
+  const statesOf = new Map<string, Rec<EntityState>[]>();
+  for (const r of get<EntityState>(TOPICS.entityState)) {
+    if (r.value === null) continue;
+    const list = statesOf.get(r.value.entityId) ?? [];
+    list.push(r);
+    statesOf.set(r.value.entityId, list);
+  }
+  const stateShowing = (entityId: string, n: number): Rec<EntityState> | undefined => statesOf.get(entityId)?.find((r) => r.value.eventCount >= n);
   const sinks = firstBy(get<SyncResult>(TOPICS.sinkResults), (v) => `${v.entityId}@${v.entityVersion}`);
 
   const chains: Chain[] = [];
@@ -86,7 +95,7 @@ export function buildChains(topics: Map<string, TopicDump>): Chain[] {
     seen.add(event.eventId);
     const world = worlds.get(event.eventId);
     const rawRec = raws.get(event.causationId);
-    const state = states.get(`${entityId}#${seen.size}`);
+    const state = stateShowing(entityId, seen.size);
     const sink = state ? sinks.get(`${entityId}@${state.value.version}`) : undefined;
     const lastUpdated = rawRec?.value.sourceLastUpdated ? Date.parse(rawRec.value.sourceLastUpdated) : NaN;
     chains.push({

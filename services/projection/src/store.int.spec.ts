@@ -71,4 +71,27 @@ describe('projection store', () => {
     expect(Number(verdicts.n)).toBe(1);
     expect((await db('entity_state').where({ entity_id: 'ent-b' }).first('history')).history.some((h: { change: string }) => h.change === 'verified')).toBe(true);
   });
+
+  it('applies a batch in one go: the same states as one by one, each entity published once by its last input, a re-delivered batch changes nothing', async () => {
+    const inputs = [
+      { kind: 'event' as const, resolved: event('ent-x', 'ev-x1', 'x1', { 'name.family': 'Xeno' }) },
+      { kind: 'event' as const, resolved: event('ent-y', 'ev-y1', 'y1', { 'name.family': 'Yann' }) },
+      { kind: 'event' as const, resolved: event('ent-x', 'ev-x2', 'x2', { phone: '+15550001111' }, { observedAt: 2_000 }) },
+    ];
+    const out = await store.applyBatch(inputs);
+    expect(out.map((states) => states.map((s) => s.entityId))).toEqual([[], ['ent-y'], ['ent-x']]);
+    const x = out[2]![0]!;
+    expect(plainFields(x)).toEqual({ 'name.family': 'Xeno', phone: '+15550001111' });
+    expect(x.eventCount).toBe(2);
+
+    // The same events one by one in a fresh entity give the same fields.
+    await store.applyEvent(event('ent-z', 'ev-z1', 'x1', { 'name.family': 'Xeno' }));
+    const z = last(await store.applyEvent(event('ent-z', 'ev-z2', 'x2', { phone: '+15550001111' }, { observedAt: 2_000 })));
+    expect(plainFields(z)).toEqual(plainFields(x));
+
+    const again = await store.applyBatch(inputs);
+    expect(again[2]![0]!.version).toBe(x.version);
+    const rows = (await db('projection_event_index').whereIn('entity_id', ['ent-x', 'ent-y']).count({ n: '*' }).first()) as { n: string };
+    expect(Number(rows.n)).toBe(3);
+  });
 });
