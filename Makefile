@@ -16,6 +16,7 @@ help:
 	@echo "make demo                 stack + all services; FHIR server A -> world model -> FHIR server B"
 
 install: node_modules/.install-stamp
+	@bash scripts/ensure-chromium.sh
 
 node_modules/.install-stamp: package.json pnpm-lock.yaml pnpm-workspace.yaml $(wildcard libs/*/package.json services/*/package.json test/*/package.json)
 	pnpm install --frozen-lockfile

@@ -3,6 +3,7 @@ import { backoffDelay, describeError, isRetriable, sleep, SchemaError, type Logg
 import type { Registry } from 'prom-client';
 import { deadLetterTopic, type TopicNamer } from './catalogue.ts';
 import { fromKafkaError } from './kafka-errors.ts';
+import { inheritSensedAt, latencyObserver, sensedAtOf, type FinishedRecord } from './latency.ts';
 import { kafkaMetrics, type KafkaMetrics } from './metrics.ts';
 import type { PreparedMessage, Producer, ProducerOptions } from './producer.ts';
 import type { RegistryCodec } from './registry.ts';
@@ -130,6 +131,7 @@ export async function runConsumer<V = unknown>(deps: ConsumerDeps, options: Cons
   const flushEvery = options.flushEvery ?? 500;
   const maxBatchSize = options.maxBatchSize ?? 500;
   const dlqTopic = deadLetterTopic(stage);
+  const latency = latencyObserver(stage, metrics ? { stage: metrics.stageLatency, pipeline: metrics.pipelineLatency } : undefined);
 
   const producer = deps.createProducer({
     ...options.producerOptions,
@@ -212,6 +214,12 @@ export async function runConsumer<V = unknown>(deps: ConsumerDeps, options: Cons
     let pending: PreparedMessage[] = [];
     let doneOffset: string | undefined;
     let committedOffset: string | undefined;
+    // Records finished since the last commit: their latency is observed once it succeeds.
+    let finished: FinishedRecord[] = [];
+    /** A record is done; `viaDeadLetter`: it did not pass the stage, so no end-to-end figure. */
+    const finish = (m: KafkaMessage, headers: ConsumedRecord['headers'] | undefined, viaDeadLetter: boolean): void => {
+      finished.push({ timestamp: Number(m.timestamp), sensedAt: viaDeadLetter ? undefined : sensedAtOf(headers) });
+    };
 
     async function sendWithRetry(send: () => Promise<void>): Promise<void> {
       for (let attempt = 1; ; attempt++) {
@@ -251,6 +259,8 @@ export async function runConsumer<V = unknown>(deps: ConsumerDeps, options: Cons
         }
         committedOffset = offset;
       }
+      latency.observe(finished, Date.now());
+      finished = [];
     }
 
     async function decodeOrDeadLetter(m: KafkaMessage): Promise<{ record: ConsumedRecord<V> } | { dead: PreparedMessage }> {
@@ -273,6 +283,7 @@ export async function runConsumer<V = unknown>(deps: ConsumerDeps, options: Cons
       if ('dead' in decoded) {
         pending.push(decoded.dead);
         doneOffset = m.offset;
+        finish(m, undefined, true);
         return;
       }
       const record = decoded.record;
@@ -281,10 +292,11 @@ export async function runConsumer<V = unknown>(deps: ConsumerDeps, options: Cons
         const end = metrics?.handleDuration.startTimer({ stage });
         try {
           const outputs = await handle(record, ctxFor(attempt));
-          const prepared = await producer.prepare(outputs);
+          const prepared = await producer.prepare(inheritSensedAt(outputs, record.headers));
           end?.();
           pending.push(...prepared);
           doneOffset = m.offset;
+          finish(m, record.headers, false);
           return;
         } catch (err) {
           end?.();
@@ -300,6 +312,7 @@ export async function runConsumer<V = unknown>(deps: ConsumerDeps, options: Cons
           }
           pending.push(deadLetter(topic, partition, m, err, attempt));
           doneOffset = m.offset;
+          finish(m, record.headers, true);
           return;
         }
       }
@@ -307,6 +320,7 @@ export async function runConsumer<V = unknown>(deps: ConsumerDeps, options: Cons
 
     async function processChunk(messages: readonly KafkaMessage[]): Promise<void> {
       const outcome = new Map<number, PreparedMessage[]>();
+      const passed = new Map<number, ConsumedRecord<V>>();
       const items: Array<{ index: number; m: KafkaMessage; record: ConsumedRecord<V> }> = [];
       for (const [index, m] of messages.entries()) {
         const decoded = await decodeOrDeadLetter(m);
@@ -349,7 +363,8 @@ export async function runConsumer<V = unknown>(deps: ConsumerDeps, options: Cons
             continue;
           }
           try {
-            outcome.set(s.index, await producer.prepare(r ?? []));
+            outcome.set(s.index, await producer.prepare(inheritSensedAt(r ?? [], s.record.headers)));
+            passed.set(s.index, s.record);
           } catch (err) {
             outcome.set(s.index, [deadLetter(topic, partition, s.m, err, attempt)]);
           }
@@ -362,7 +377,11 @@ export async function runConsumer<V = unknown>(deps: ConsumerDeps, options: Cons
       }
 
       await run(items, 1);
-      for (const [index] of messages.entries()) pending.push(...(outcome.get(index) ?? []));
+      for (const [index, m] of messages.entries()) {
+        pending.push(...(outcome.get(index) ?? []));
+        const record = passed.get(index);
+        finish(m, record?.headers, record === undefined);
+      }
       const last = messages[messages.length - 1];
       if (last) doneOffset = last.offset;
     }
@@ -401,6 +420,7 @@ export async function runConsumer<V = unknown>(deps: ConsumerDeps, options: Cons
       }
     });
     if (doneOffset !== undefined) p.resolveOffset(doneOffset);
+    latency.observe(finished, Date.now());
   }
 
   try {

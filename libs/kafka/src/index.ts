@@ -1,6 +1,7 @@
 export * from './catalogue.ts';
 export * from './types.ts';
-export { METRICS, kafkaMetrics, type KafkaMetrics } from './metrics.ts';
+export { METRICS, LATENCY_BUCKETS, kafkaMetrics, type KafkaMetrics } from './metrics.ts';
+export { SENSED_AT_HEADER, sensedAtOf, inheritSensedAt } from './latency.ts';
 export {
   createRegistryCodec, loadSchema, parseAvro, wireSchemaId,
   type Compatibility, type RegisterOptions, type RegisteredTopic, type RegistryCodec, type RegistryCodecOptions,

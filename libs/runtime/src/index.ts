@@ -1,2 +1,3 @@
 export * from './db.ts';
 export * from './service.ts';
+export * from './heartbeats.ts';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createLogger, createOpsServer, onShutdown, parseConfig, systemClock, type Clock, type Logger, type OpsServer } from '@cr/core';
 import { createKafka, startLagMonitor, type KafkaRuntime } from '@cr/kafka';
 import { createDb, type Db } from './db.ts';
+import { startHeartbeats, type Loops } from './heartbeats.ts';
 
 /** Settings every service shares, read from the environment. */
 export const commonConfigSchema = z.object({
@@ -21,6 +22,8 @@ export const commonConfigSchema = z.object({
     host: z.string().min(1).default('127.0.0.1'),
     /** How often the service measures its consumer groups' lag. */
     lagIntervalMs: z.coerce.number().int().min(500).default(15_000),
+    /** How often each loop's heartbeat goes to pipeline.heartbeats. */
+    heartbeatIntervalMs: z.coerce.number().int().min(500).default(10_000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   }).strict(),
   instanceId: z.string().min(1),
@@ -33,7 +36,7 @@ export function commonEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return {
     kafka: { brokers: env.KAFKA_BROKERS ?? '127.0.0.1:9092', registryUrl: env.REGISTRY_URL ?? 'http://127.0.0.1:8081/apis/ccompat/v7', topicPrefix: env.TOPIC_PREFIX },
     database: { url: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', schema: env.DATABASE_SCHEMA },
-    ops: { port: env.OPS_PORT, host: env.OPS_HOST, lagIntervalMs: env.LAG_INTERVAL_MS, logLevel: env.LOG_LEVEL },
+    ops: { port: env.OPS_PORT, host: env.OPS_HOST, lagIntervalMs: env.LAG_INTERVAL_MS, heartbeatIntervalMs: env.HEARTBEAT_INTERVAL_MS, logLevel: env.LOG_LEVEL },
     instanceId: env.INSTANCE_ID ?? `${process.pid}-${randomUUID().slice(0, 8)}`,
   };
 }
@@ -47,6 +50,8 @@ export interface ServiceContext<C> {
   db: Db;
   ops: OpsServer;
   clock: Clock;
+  /** Register the service's own loops (timers, scans) for the heartbeats; consumer groups are loops already. */
+  loops: Loops;
 }
 
 export interface Running {
@@ -81,14 +86,30 @@ export async function runService<S extends z.ZodType>(def: ServiceDefinition<S>,
   const ops = await createOpsServer({ port: common.ops.port, host: common.ops.host, serviceName: def.name });
   const kafka = createKafka({ brokers: common.kafka.brokers, clientId: `${def.name}-${common.instanceId}`, registryUrl: common.kafka.registryUrl, logger, topicPrefix: common.kafka.topicPrefix });
   const db = await createDb({ url: common.database.url, schema: common.database.schema });
-  const ctx: ServiceContext<z.infer<S>> = { name: def.name, common, config: service, logger, kafka, db, ops, clock: systemClock };
+  const heartbeats = startHeartbeats({
+    service: def.name, instanceId: common.instanceId, intervalMs: common.ops.heartbeatIntervalMs, logger,
+    producer: kafka.producer({ stage: 'heartbeat' }),
+    consumerGroups: () => kafka.consumerGroups(),
+  });
+  // A consumer that starts is a new loop: beat at once so it shows as starting.
+  const serviceKafka: KafkaRuntime = {
+    ...kafka,
+    async runConsumer(options) {
+      const consumer = await kafka.runConsumer(options);
+      heartbeats.kick();
+      return consumer;
+    },
+  };
+  const ctx: ServiceContext<z.infer<S>> = { name: def.name, common, config: service, logger, kafka: serviceKafka, db, ops, clock: systemClock, loops: heartbeats };
   const running = await def.start(ctx);
   const lag = startLagMonitor({ admin: kafka.admin, groups: () => kafka.consumerGroups(), registry: ops.registry, logger, intervalMs: common.ops.lagIntervalMs });
   ops.setReady(true);
+  heartbeats.ready();
   logger.info({ opsPort: ops.port(), instanceId: common.instanceId }, 'service.ready');
   onShutdown(logger, async () => {
     ops.setReady(false);
     lag.stop();
+    await heartbeats.stop();
     await running.stop();
     await kafka.disconnect();
     await db.destroy();

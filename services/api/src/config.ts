@@ -10,6 +10,17 @@ export const apiConfigSchema = z.object({
   thresholds: thresholdsFromEnvSchema,
   /** The highest confidence an agent inference write may carry (below the outbound threshold). */
   agentMaxConfidence: z.coerce.number().min(0).max(1).default(0.89),
+  /** The /v1/pipeline endpoints. */
+  observability: z.object({
+    /** Longest wait for Kafka's answer (lag, offsets) before the live part is reported unavailable. */
+    liveTimeoutMs: z.coerce.number().int().min(100).default(2_000),
+    /** How long one live answer is reused. */
+    liveCacheMs: z.coerce.number().int().min(0).default(3_000),
+    /** A sink whose group lags more records than this makes the pipeline degraded. */
+    sinkLagThreshold: z.coerce.number().int().min(0).default(1_000),
+    /** How often rows past their retention are deleted. */
+    pruneIntervalMs: z.coerce.number().int().min(1_000).default(600_000),
+  }).strict().prefault({}),
 }).strict();
 
 export type ApiConfig = z.infer<typeof apiConfigSchema>;
@@ -27,5 +38,11 @@ export function apiEnv(env: NodeJS.ProcessEnv): unknown {
     },
     thresholds: thresholdsEnv(env),
     agentMaxConfidence: env.API_AGENT_MAX_CONFIDENCE,
+    observability: {
+      liveTimeoutMs: env.API_LIVE_TIMEOUT_MS || undefined,
+      liveCacheMs: env.API_LIVE_CACHE_MS || undefined,
+      sinkLagThreshold: env.API_SINK_LAG_THRESHOLD || undefined,
+      pruneIntervalMs: env.API_OBSERVABILITY_PRUNE_INTERVAL_MS || undefined,
+    },
   };
 }

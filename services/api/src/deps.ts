@@ -1,6 +1,7 @@
 import type { Clock, Logger } from '@cr/core';
 import type { Producer } from '@cr/kafka';
 import type { ApiConfig } from './config.ts';
+import type { PipelineView } from './observability/index.ts';
 import type { EntityReads } from './read-model/entities.ts';
 import type { ReviewTaskReads } from './read-model/review-tasks.ts';
 
@@ -15,4 +16,6 @@ export interface ApiDeps {
   producer: Producer;
   /** Transactional producer: FHIR transaction bundles are written all or nothing. */
   txProducer: Producer;
+  /** The pipeline observability read side (/v1/pipeline). */
+  pipeline: PipelineView;
 }

@@ -7,6 +7,7 @@ import type { ReviewTask } from '@cr/world-model';
 import { createAudit } from './audit.ts';
 import { apiConfigSchema, apiEnv } from './config.ts';
 import type { ApiDeps } from './deps.ts';
+import { startPipelineObservability } from './observability/index.ts';
 import { createEntityReads } from './read-model/entities.ts';
 import { createReviewTaskReads } from './read-model/review-tasks.ts';
 import { createRouter } from './router.ts';
@@ -36,14 +37,16 @@ await runService({
       },
     });
 
-    const deps: ApiDeps = { config, logger, clock, entities: createEntityReads(db), tasks, producer, txProducer };
+    const observability = await startPipelineObservability({ kafka, db, logger, clock, registry: ops.registry, instanceId: common.instanceId, settings: { ...config.observability, heartbeatIntervalMs: common.ops.heartbeatIntervalMs } });
+
+    const deps: ApiDeps = { config, logger, clock, entities: createEntityReads(db), tasks, producer, txProducer, pipeline: observability.view };
     const server = createServer(createRouter({ routes: allRoutes(deps), verifier, logger, audit }));
     await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
     logger.info({ port: (server.address() as AddressInfo).port }, 'api.listening');
     return {
       async stop() {
         await new Promise<void>((resolve) => server.close(() => resolve()));
-        await taskConsumer.stop();
+        await Promise.all([taskConsumer.stop(), observability.stop()]);
         await Promise.all([producer.disconnect(), txProducer.disconnect()]);
       },
     };

@@ -8,6 +8,7 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface Reply {
   status: number;
+  /** JSON, or bytes sent as they are (with `headers` naming their content type). */
   body?: unknown;
   headers?: Record<string, string>;
   /** Ids to add to the audit record (e.g. the decision id); never values. */
@@ -32,10 +33,15 @@ export interface Route {
   fhir?: boolean;
   /** Mutating routes are audited. */
   audit?: string;
+  /** Served without a token (only the dashboard's static files, which hold no data); `roles` is then empty. */
+  public?: boolean;
   handle(ctx: RequestContext): Promise<Reply>;
 }
 
 export const READERS: readonly Role[] = ['readonly', 'agent', 'operator', 'admin'];
+
+/** The principal a public route sees: nobody, no roles. */
+const ANONYMOUS: Principal = { subject: 'anonymous', roles: [] };
 
 interface Compiled { route: Route; regex: RegExp; names: string[] }
 
@@ -86,13 +92,15 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
       } catch {
         throw new HttpError(400, 'bad_path', 'malformed path');
       }
+      if (found.route.public) return found.route.handle({ req, params, query: url.searchParams, principal: ANONYMOUS });
       principal = await options.verifier.verify(req.headers.authorization);
       requireRole(principal, found.route.roles);
       return found.route.handle({ req, params, query: url.searchParams, principal });
     })().then((reply) => {
       const fhir = found?.route.fhir ?? fhirPath;
       detail = reply.audit;
-      sendJson(res, reply.status, reply.body, reply.headers, fhir ? FHIR_JSON : 'application/json');
+      if (reply.body instanceof Uint8Array) res.writeHead(reply.status, reply.headers).end(reply.body);
+      else sendJson(res, reply.status, reply.body, reply.headers, fhir ? FHIR_JSON : 'application/json');
       return reply.status;
     }, (error: unknown) => {
       const fhir = found?.route.fhir ?? fhirPath;
@@ -118,7 +126,7 @@ export function createRouter(options: RouterOptions): (req: IncomingMessage, res
   function logger(): Logger { return options.logger; }
 }
 
-/** The route table as data (method, path, roles): for the docs and the role test. */
+/** The table of routes that need a token, as data (method, path, roles): for the docs and the role test. Public routes are left out. */
 export function routeTable(routes: readonly Route[]): { method: Method; path: string; roles: readonly Role[] }[] {
-  return routes.map(({ method, path, roles }) => ({ method, path, roles }));
+  return routes.filter((r) => !r.public).map(({ method, path, roles }) => ({ method, path, roles }));
 }

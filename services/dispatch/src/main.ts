@@ -25,12 +25,12 @@ await runService({
   name: 'dispatch',
   configSchema: dispatchConfigSchema,
   env: dispatchEnv,
-  async start({ kafka, db, config, logger, ops, clock, common }) {
+  async start({ kafka, db, config, logger, ops, clock, common, loops: heartbeatLoops }) {
     await migrateDispatch(db);
     const metrics = dispatchMetrics(ops.registry);
     const producer = kafka.producer({ stage: 'dispatch', metricsRegistry: ops.registry });
     await producer.connect();
-    const outbox = createOutbox({ db, producer, logger, metrics, intervalMs: config.outboxMs });
+    const outbox = createOutbox({ db, producer, logger, metrics, intervalMs: config.outboxMs, loop: heartbeatLoops.register('outbox') });
     const tasks = createTaskStore({
       db, clock, retry: config.retry, instanceId: common.instanceId, claimTimeoutMs: config.claimTimeoutMs, pollMs: config.pollMs,
       logger, metrics, onEvents: () => outbox.kick(),
@@ -66,10 +66,10 @@ await runService({
     });
 
     const loops: Loop[] = [outbox];
-    loops.push(every('campaigns', 60_000, createCampaignSweep({ db, workspaces, readModel, planner, clock, logger }), logger));
+    loops.push(every('campaigns', 60_000, createCampaignSweep({ db, workspaces, readModel, planner, clock, logger }), logger, heartbeatLoops.register('campaigns')));
     for (const workspace of workspaces.filter((w) => w.gapScanner.enabled)) {
       const scan = createGapScan({ db, workspace, clock, logger, metrics });
-      loops.push(every(`gaps:${workspace.id}`, workspace.gapScanner.interval, async () => { await scan(); outbox.kick(); }, logger));
+      loops.push(every(`gaps:${workspace.id}`, workspace.gapScanner.interval, async () => { await scan(); outbox.kick(); }, logger, heartbeatLoops.register(`gaps:${workspace.id}`)));
     }
     if (config.engine.url) {
       const token = config.engine.tokenRef
@@ -81,7 +81,7 @@ await runService({
         retry: config.retry, claimTimeoutMs: config.claimTimeoutMs, pollMs: config.pollMs, retryOutcomes: config.engine.retryOutcomes,
         onEvents: () => outbox.kick(),
       });
-      loops.push(every('dispatch', config.tickMs, () => dispatcher.tick(), logger));
+      loops.push(every('dispatch', config.tickMs, () => dispatcher.tick(), logger, heartbeatLoops.register('dispatcher')));
     } else {
       logger.warn(DISPATCH_EVENTS.disabled);
     }

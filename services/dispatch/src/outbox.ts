@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from '@cr/core';
 import type { Producer } from '@cr/kafka';
-import type { Db } from '@cr/runtime';
+import type { Db, LoopHandle } from '@cr/runtime';
 import { every, type Loop } from './loop.ts';
 import type { DispatchMetrics } from './metrics.ts';
 
@@ -26,7 +26,7 @@ const BATCH = 500;
  * the events of one task leave in the order they were decided. A crash between
  * the acks and the delete re-sends: ids are deterministic, consumers skip repeats.
  */
-export function createOutbox(o: { db: Db; producer: Producer; logger: Logger; metrics: DispatchMetrics; intervalMs: number }): Outbox {
+export function createOutbox(o: { db: Db; producer: Producer; logger: Logger; metrics: DispatchMetrics; intervalMs: number; loop?: LoopHandle }): Outbox {
   async function relayOnce(): Promise<number> {
     return o.db.transaction(async (trx) => {
       const { rows: [lock] } = await trx.raw<{ rows: { ok: boolean }[] }>(`select pg_try_advisory_xact_lock(hashtext('dispatch-outbox')) as ok`);
@@ -42,6 +42,6 @@ export function createOutbox(o: { db: Db; producer: Producer; logger: Logger; me
   async function drain(): Promise<void> {
     while ((await relayOnce()) === BATCH) { /* more waiting */ }
   }
-  const loop = every('outbox', o.intervalMs, drain, o.logger);
+  const loop = every('outbox', o.intervalMs, drain, o.logger, o.loop);
   return { ...loop, flush: drain };
 }

@@ -1,4 +1,5 @@
 import type { Logger, SecretStore } from '@cr/core';
+import type { LoopHandle } from '@cr/runtime';
 import type { Producer } from '@cr/kafka';
 import type { DataSourceConfig, DataSourceType, DataSourceOf } from '@cr/world-model';
 import type { Registry } from 'prom-client';
@@ -36,6 +37,8 @@ export interface ConnectorContext<S extends DataSourceConfig = DataSourceConfig>
   registry: Registry;
   settings: IngestSettings;
   now: () => number;
+  /** This source's loop in the service's heartbeats: running during a cycle, idle between. */
+  loop?: LoopHandle;
 }
 
 export type ConnectorFactory<T extends DataSourceType> = (ctx: ConnectorContext<DataSourceOf<T>>) => Promise<Connector>;

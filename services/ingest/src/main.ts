@@ -6,6 +6,7 @@ import { createIngestStore } from './store.ts';
 import { createWebhookServer } from './http/webhook-server.ts';
 import { parseDataSourceMessage, type DataSourceMessage } from './config-apply.ts';
 import { createSourceRuntime, type SourceRuntime } from './source-runtime.ts';
+import { forgetSource } from './metrics.ts';
 
 type Ctx = ServiceContext<IngestSettings>;
 
@@ -34,6 +35,7 @@ async function start(ctx: Ctx) {
       if (record.value === null) {
         await running.get(id)?.stop();
         running.delete(id);
+        forgetSource(ops.registry, id);
         logger.info({ dataSourceId: id }, 'ingest.source.removed');
         return [];
       }
@@ -42,7 +44,7 @@ async function start(ctx: Ctx) {
       let next: SourceRuntime | undefined;
       if (source.enabled) {
         try {
-          next = await createSourceRuntime(source, { store, producer, secrets, webhooks, registry: ops.registry, settings: config, logger });
+          next = await createSourceRuntime(source, { store, producer, secrets, webhooks, registry: ops.registry, settings: config, logger, loops: ctx.loops });
         } catch (error) {
           if (error instanceof ConfigError) throw new PayloadError(`data source ${id} refused: ${error.message}`, { cause: error });
           throw error;
@@ -50,7 +52,7 @@ async function start(ctx: Ctx) {
       }
       await running.get(id)?.stop();
       running.delete(id);
-      if (next) { await next.start(); running.set(id, next); }
+      if (next) { await next.start(); running.set(id, next); } else forgetSource(ops.registry, id);
       logger.info({ dataSourceId: id, type: source.type, enabled: source.enabled }, 'ingest.source.applied');
       return [];
     },

@@ -8,6 +8,8 @@ import { migrate, type Db } from '@cr/runtime';
  */
 export interface IngestStore {
   unchanged(dataSourceId: string, resourceType: string, externalId: string, contentHash: string): Promise<boolean>;
+  /** The last content hash sent per `resourceType/externalId` of one data source: one query for a page of records. */
+  lastHashes(dataSourceId: string, records: readonly { resourceType: string; externalId: string }[]): Promise<Map<string, string>>;
   remember(rows: { dataSourceId: string; resourceType: string; externalId: string; contentHash: string }[]): Promise<void>;
   cursor(dataSourceId: string, resourceType: string): Promise<string | undefined>;
   saveCursor(dataSourceId: string, resourceType: string, cursor: string): Promise<void>;
@@ -38,6 +40,16 @@ export async function createIngestStore(db: Db): Promise<IngestStore> {
     async unchanged(dataSourceId, resourceType, externalId, contentHash) {
       const row = await db('ingest_seen').where({ data_source_id: dataSourceId, resource_type: resourceType, external_id: externalId }).first('content_hash');
       return row?.content_hash === contentHash;
+    },
+    async lastHashes(dataSourceId, records) {
+      const out = new Map<string, string>();
+      if (!records.length) return out;
+      const rows = await db('ingest_seen')
+        .where({ data_source_id: dataSourceId })
+        .whereIn(['resource_type', 'external_id'], records.map((r) => [r.resourceType, r.externalId]))
+        .select('resource_type', 'external_id', 'content_hash') as { resource_type: string; external_id: string; content_hash: string }[];
+      for (const r of rows) out.set(`${r.resource_type}/${r.external_id}`, r.content_hash);
+      return out;
     },
     async remember(rows) {
       if (!rows.length) return;

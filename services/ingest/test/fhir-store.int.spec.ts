@@ -96,7 +96,11 @@ describe('fhir_store', () => {
     await sleep(1_500);
     const final = await h.rawRecords();
     expect(final.length).toBe(before.length + 1);
-    expect(JSON.parse(after.at(-1)!.payload)).toMatchObject({ id: target.externalId, gender: 'female' });
+    // readAll does not order records across partitions: the new one is the one not seen before.
+    const seen = new Set(before.map((x) => x.recordId));
+    const added = after.filter((x) => !seen.has(x.recordId));
+    expect(added).toHaveLength(1);
+    expect(JSON.parse(added[0]!.payload)).toMatchObject({ id: target.externalId, gender: 'female' });
   });
 
   it('rides out a storm of 429s with Retry-After, losing nothing', async () => {

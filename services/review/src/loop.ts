@@ -1,5 +1,6 @@
 import { deterministicId, describeError, type Clock, type Logger } from '@cr/core';
 import { TOPICS, type OutputMessage, type Producer } from '@cr/kafka';
+import type { LoopHandle } from '@cr/runtime';
 import { planReview, type Judge, type ReviewIds } from '@cr/world-model';
 import type { ReviewMetrics } from './metrics.ts';
 import type { ReviewStore } from './store.ts';
@@ -14,6 +15,8 @@ export interface ReviewLoopOptions {
   instanceId: string;
   leaseMs: number;
   scanIntervalMs: number;
+  /** Heartbeats: running while draining, idle while waiting. */
+  loop?: LoopHandle;
 }
 
 export interface ReviewLoop {
@@ -95,11 +98,12 @@ export function startReviewLoop(o: ReviewLoopOptions): ReviewLoop {
   function kick(): void {
     if (stopped) return;
     if (running) { again = true; return; }
+    o.loop?.running();
     running = drain()
       .catch((error: unknown) => log.warn({ err: describeError(error) }, 'review.drain.failed'))
       .finally(() => {
         running = undefined;
-        if (again) { again = false; kick(); }
+        if (again) { again = false; kick(); } else o.loop?.idle();
       });
   }
 

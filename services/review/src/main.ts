@@ -12,7 +12,7 @@ await runService({
   name: 'review',
   configSchema: reviewConfigSchema,
   env: reviewEnv,
-  async start({ kafka, ops, db, config, logger, clock, common }) {
+  async start({ kafka, ops, db, config, logger, clock, common, loops }) {
     const metrics = reviewMetrics(ops.registry);
     const store = await createReviewStore(db);
     const deterministic = createDeterministicJudge({ verifiedConfidence: config.verifiedConfidence });
@@ -32,6 +32,7 @@ await runService({
     await producer.connect();
     const loop = startReviewLoop({
       store, judge, producer, logger, clock, metrics, instanceId: common.instanceId, leaseMs: config.leaseMs, scanIntervalMs: config.scanIntervalMs,
+      loop: loops.register('review-rounds'),
     });
 
     // Real-time path: each sub-threshold event is recorded and its entity scheduled.

@@ -28,7 +28,7 @@ await runService({
   name: 'sink',
   configSchema: sinkServiceConfigSchema,
   env: sinkEnv,
-  async start({ kafka, ops, db, config, logger, common }) {
+  async start({ kafka, ops, db, config, logger, common, loops }) {
     await migrateSink(db);
     const log = logger.child({ sinkId: config.id });
     const metrics = sinkMetrics(ops.registry);
@@ -85,7 +85,7 @@ await runService({
       },
     });
     const review = await runReviewDecisions({ kafka, sinkId: config.id, approvals: ctx.approvals, entities: ctx.entities, processor, registry: ops.registry });
-    const reconciler = config.reconcile.enabled ? startReconciler({ ctx, kafka, db, queue, instanceId: common.instanceId, logger: log, isFailing: processor.isFailing }) : undefined;
+    const reconciler = config.reconcile.enabled ? startReconciler({ ctx, kafka, db, queue, instanceId: common.instanceId, logger: log, isFailing: processor.isFailing, loop: loops.register('reconcile') }) : undefined;
     log.info({ type: config.type, entityTypes: config.entityTypes, writesPerSecond: config.rateLimit.writesPerSecond, reconcileMs: config.reconcile.enabled ? config.reconcile.intervalMs : null }, 'sink.started');
     return {
       async stop() {

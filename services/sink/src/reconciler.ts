@@ -1,6 +1,6 @@
 import { describeError, type Logger } from '@cr/core';
 import { TOPICS, type KafkaRuntime } from '@cr/kafka';
-import type { Db } from '@cr/runtime';
+import type { Db, LoopHandle } from '@cr/runtime';
 import { reconcilePlan, type EntityState, type LatestState } from '@cr/world-model';
 import type { SyncContext } from './sync.ts';
 import type { WorkQueue } from './work-queue.ts';
@@ -20,7 +20,7 @@ export interface Reconciler {
  * (the re-queued sync reads the target's record and writes again if the target
  * dropped the write). Bounded: at most `maxPerCycle` entities per cycle.
  */
-export function startReconciler(o: { ctx: SyncContext; kafka: KafkaRuntime; db: Db; queue: WorkQueue; instanceId: string; logger: Logger; isFailing: () => boolean }): Reconciler {
+export function startReconciler(o: { ctx: SyncContext; kafka: KafkaRuntime; db: Db; queue: WorkQueue; instanceId: string; logger: Logger; isFailing: () => boolean; loop?: LoopHandle }): Reconciler {
   const { config: c } = o.ctx;
   const log = o.logger.child({ component: 'reconciler', sinkId: c.id });
   const leaseMs = c.reconcile.intervalMs * 3;
@@ -67,7 +67,8 @@ export function startReconciler(o: { ctx: SyncContext; kafka: KafkaRuntime; db: 
 
   const timer = setInterval(() => {
     if (inFlight) return;
-    inFlight = cycle().catch((error: unknown) => log.warn(describeError(error), 'sink.reconcile.failed')).finally(() => { inFlight = undefined; });
+    o.loop?.running();
+    inFlight = cycle().catch((error: unknown) => log.warn(describeError(error), 'sink.reconcile.failed')).finally(() => { inFlight = undefined; o.loop?.idle(); });
   }, c.reconcile.intervalMs);
   timer.unref();
 

@@ -71,7 +71,8 @@ describe('the metric-name checker', () => {
     }
     expect(classify('cr_handle_duration_seconds_bucket', catalog)).toBe('exported');
     expect(classify('cr_consumer_lag', catalog)).toBe('exported');
-    expect(classify('cr_circuit_breaker_open', catalog)).toBe('planned');
+    expect(classify('cr_circuit_breaker_open', catalog)).toBe('exported');
+    expect(classify('cr_pipeline_latency_seconds_bucket', catalog)).toBe('exported');
     expect(classify('up', catalog)).toBe('prometheus');
   });
 
@@ -139,7 +140,11 @@ describe('Grafana dashboard deploy/grafana/connector-runner.json', () => {
     expect(q(/dead letters per stage/i)).toMatch(/sumby\(stage\)\(rate\(cr_dead_letters_total/);
     const latency = q(/handle latency/i);
     for (const quantile of ['0.5', '0.95', '0.99']) expect(latency).toContain(`histogram_quantile(${quantile},sumby(stage,le)(rate(cr_handle_duration_seconds_bucket`);
-    expect(q(/source freshness/i)).toContain('time()-maxby(data_source)(cr_source_last_success_timestamp_seconds');
+    for (const [title, metric] of [[/^stage latency/i, 'cr_stage_latency_seconds'], [/^end-to-end latency/i, 'cr_pipeline_latency_seconds']] as const) {
+      for (const quantile of ['0.5', '0.95', '0.99']) expect(q(title)).toContain(`histogram_quantile(${quantile},sumby(stage,le)(rate(${metric}_bucket`);
+    }
+    expect(q(/source freshness/i)).toContain('time()-maxby(data_source)(cr_source_last_ingest_timestamp_seconds');
+    expect(q(/last successful poll/i)).toContain('time()-maxby(data_source)(cr_source_last_success_timestamp_seconds');
     expect(q(/^circuit breakers$/i)).toContain('cr_circuit_breaker_open');
   });
 
@@ -166,7 +171,7 @@ describe('Prometheus alerts deploy/prometheus/alerts.yaml', () => {
   it('alerts on growing lag, quiet sources, open circuit breakers and rising dead letters', () => {
     const exprOf = (name: string): string => squash(rules.find((r) => r.alert === name)?.expr ?? '');
     expect(exprOf('ConnectorRunnerConsumerLagGrowing')).toMatch(/delta\(cr_consumer_lag\[\d+m\]\)\)>0/);
-    expect(exprOf('ConnectorRunnerSourceQuiet')).toMatch(/^time\(\)-maxby\([^)]*data_source\)\(cr_source_last_success_timestamp_seconds\)>\d+/);
+    expect(exprOf('ConnectorRunnerSourceQuiet')).toMatch(/^time\(\)-maxby\([^)]*data_source\)\(cr_source_last_ingest_timestamp_seconds\)>\d+/);
     expect(exprOf('ConnectorRunnerCircuitBreakerOpen')).toContain('(cr_circuit_breaker_open)>0');
     expect(exprOf('ConnectorRunnerDeadLettersRising')).toMatch(/increase\(cr_dead_letters_total\[\d+m\]\)\)>0/);
   });

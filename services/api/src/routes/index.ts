@@ -1,9 +1,11 @@
+import { dashboardRoutes } from '../dashboard/index.ts';
 import type { ApiDeps } from '../deps.ts';
 import type { Route } from '../router.ts';
 import { dataSourceRoutes } from './data-sources.ts';
 import { dispatchRoutes } from './dispatch.ts';
 import { entityRoutes } from './entities.ts';
 import { fhirRoutes } from './fhir.ts';
+import { pipelineRoutes } from './pipeline.ts';
 import { reviewRoutes } from './review.ts';
 import { worldEventRoutes } from './world-events.ts';
 
@@ -16,5 +18,7 @@ export function allRoutes(deps: ApiDeps): Route[] {
     ...dataSourceRoutes(deps),
     ...fhirRoutes(deps),
     ...dispatchRoutes(deps),
+    ...pipelineRoutes(deps),
+    ...dashboardRoutes(),
   ];
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SENSED_AT_HEADER } from '@cr/kafka';
 import { ORIGIN_CONFIDENCE, routeForReview, type ResolvedEvent } from '@cr/world-model';
 import type { ApiDeps } from '../deps.ts';
 import { HttpError, readJson } from '../http.ts';
@@ -35,6 +36,8 @@ export function worldEventRoutes(deps: ApiDeps): Route[] {
     {
       method: 'POST', path: '/v1/world/events', roles: ['agent', 'operator', 'admin'], audit: 'world_event.write',
       async handle({ req, principal }) {
+        // Sensed when the request arrived: the start of its end-to-end latency.
+        const receivedAt = deps.clock.now().getTime();
         const body = await readJson(req, bodySchema);
         if (body.origin === 'operator' && !principal.roles.some((r) => r === 'operator' || r === 'admin')) {
           throw new HttpError(403, 'forbidden', 'operator writes need the operator or admin role');
@@ -53,7 +56,8 @@ export function worldEventRoutes(deps: ApiDeps): Route[] {
           category: body.category ?? null, observedAt: body.observedAt ? Date.parse(body.observedAt) : now, recordedAt: now,
           sourceMaterial: body.transcript ?? null,
         });
-        await deps.producer.sendMany([messageFor(event, body.entityId)]);
+        const message = messageFor(event, body.entityId);
+        await deps.producer.sendMany([{ ...message, headers: { ...message.headers, [SENSED_AT_HEADER]: String(receivedAt) } }]);
         const resolved: ResolvedEvent = { entityId: body.entityId ?? '', event, resolution: { tier: 0, rule: '', score: 1, features: [] } };
         const reviewRequired = routeForReview(resolved, deps.config.thresholds).route === 'queue';
         deps.logger.info({ eventId: event.eventId, entityId: body.entityId ?? null, origin: body.origin, fields: Object.keys(body.attributes).length, reviewRequired }, 'api.world_event.accepted');

@@ -1,6 +1,8 @@
 import { describeError, type Logger } from '@cr/core';
 import { TOPICS, type Producer } from '@cr/kafka';
 import { evolveSourceHealth, initialSourceHealth, type SourceHealthState } from '@cr/world-model';
+import type { Registry } from 'prom-client';
+import { sourceGauges } from '../metrics.ts';
 
 export interface CycleReport {
   resourceType: string;
@@ -20,11 +22,20 @@ export interface HealthPublisher {
   report(r: CycleReport): Promise<SourceHealthState>;
 }
 
-export function createHealthPublisher(o: { producer: Producer; logger: Logger; dataSourceId: string; connectorType: string; unhealthyAfter: number }): HealthPublisher {
+export function createHealthPublisher(o: {
+  producer: Producer; logger: Logger; dataSourceId: string; connectorType: string; unhealthyAfter: number; registry: Registry; now: () => number;
+}): HealthPublisher {
   const states = new Map<string, SourceHealthState>();
+  const gauges = sourceGauges(o.registry);
+  const source = { data_source: o.dataSourceId };
   return {
     async report(r) {
       const d = r.error === undefined ? undefined : describeError(r.error);
+      if (!d) {
+        const at = o.now() / 1000;
+        gauges.lastSuccess.set(source, at);
+        if (r.emitted > 0) gauges.lastIngest.set(source, at);
+      }
       const state = evolveSourceHealth(states.get(r.resourceType) ?? initialSourceHealth(), d ? { ok: false, errorClass: d.errorClass } : { ok: true }, o.unhealthyAfter);
       const before = states.get(r.resourceType)?.status;
       states.set(r.resourceType, state);

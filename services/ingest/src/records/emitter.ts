@@ -1,5 +1,5 @@
 import { contentHash, deterministicId } from '@cr/core';
-import { TOPICS, compositeKey, type Producer } from '@cr/kafka';
+import { SENSED_AT_HEADER, TOPICS, compositeKey, type Producer } from '@cr/kafka';
 import type { RawRecord } from '@cr/world-model';
 import type { IngestStore } from '../store.ts';
 
@@ -43,9 +43,11 @@ export function createRecordEmitter(deps: EmitterDeps): RecordEmitter {
       const latest = new Map<string, Candidate>();
       for (const c of candidates) latest.set(compositeKey(c.resourceType, c.externalId), c);
       const fresh: RawRecord[] = [];
+      // One query for the whole page, not one per record.
+      const sent = await store.lastHashes(source.id, [...latest.values()]);
       for (const c of latest.values()) {
         const hash = contentHash(c.hashed ?? c.payload);
-        if (await store.unchanged(source.id, c.resourceType, c.externalId, hash)) continue;
+        if (sent.get(compositeKey(c.resourceType, c.externalId)) === hash) continue;
         const at = now();
         fresh.push({
           recordId: deterministicId(source.id, c.resourceType, c.externalId, hash),
@@ -56,7 +58,10 @@ export function createRecordEmitter(deps: EmitterDeps): RecordEmitter {
         });
       }
       if (fresh.length) {
-        await producer.send(TOPICS.rawRecords, fresh.map((r) => ({ key: compositeKey(r.dataSourceId, r.resourceType, r.externalId), value: r })));
+        // Sensed when ingest found the change (its poll or delivery), not the source's own timestamp.
+        await producer.send(TOPICS.rawRecords, fresh.map((r) => ({
+          key: compositeKey(r.dataSourceId, r.resourceType, r.externalId), value: r, headers: { [SENSED_AT_HEADER]: String(r.ingestedAt) },
+        })));
         await store.remember(fresh.map((r) => ({ dataSourceId: r.dataSourceId, resourceType: r.resourceType, externalId: r.externalId, contentHash: r.contentHash })));
       }
       return { emitted: fresh.length, unchanged: latest.size - fresh.length };

@@ -4,7 +4,7 @@ import type { ResilienceConfig } from '@cr/world-model';
 import { Counter, type Registry } from 'prom-client';
 import { createSourceBreaker, type SourceBreaker } from './breaker.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
-import { INGEST_METRICS } from '../metrics.ts';
+import { INGEST_METRICS, sourceGauges } from '../metrics.ts';
 
 /**
  * The one resilience path every connector's outbound call takes: the source's
@@ -35,7 +35,12 @@ export function createSourceGuard(o: SourceGuardOptions): SourceGuard {
   const retries = (o.registry.getSingleMetric(INGEST_METRICS.retries) as Counter<'error_class'> | undefined)
     ?? new Counter({ name: INGEST_METRICS.retries, help: 'Outbound calls retried, by error class', labelNames: ['error_class'], registers: [o.registry] });
   const limiter = o.limiter ?? createRateLimiter(o.resilience.rateLimit);
-  const breaker = createSourceBreaker(o.dataSourceId, o.resilience.breaker, (state) => log.warn({ state }, 'ingest.breaker.state'));
+  const breakerOpen = sourceGauges(o.registry).breakerOpen;
+  breakerOpen.set({ data_source: o.dataSourceId }, 0);
+  const breaker = createSourceBreaker(o.dataSourceId, o.resilience.breaker, (state) => {
+    breakerOpen.set({ data_source: o.dataSourceId }, state === 'open' ? 1 : 0);
+    log.warn({ state }, 'ingest.breaker.state');
+  });
   const r = o.resilience.retry;
 
   const attempt = <T>(what: string, fn: () => Promise<T>): Promise<T> => withRetry(async () => {

@@ -1,4 +1,5 @@
 import { describeError, type Logger } from '@cr/core';
+import type { LoopHandle } from '@cr/runtime';
 import { mayPoll, type BusinessHours } from '@cr/world-model';
 import type { CycleReport, HealthPublisher } from '../health/health-publisher.ts';
 
@@ -22,7 +23,7 @@ const GATE_RECHECK_MS = 60_000;
  * is closed, reports each cycle's outcome to source health, and never lets one
  * failed cycle stop the loop (the next cycle is the retry of last resort).
  */
-export function startTaskLoops(tasks: readonly PollTask[], o: { dataSourceId: string; businessHours: BusinessHours | undefined; health: HealthPublisher; logger: Logger; now?: () => number }): TaskLoops {
+export function startTaskLoops(tasks: readonly PollTask[], o: { dataSourceId: string; businessHours: BusinessHours | undefined; health: HealthPublisher; logger: Logger; now?: () => number; loop?: LoopHandle | undefined }): TaskLoops {
   const now = o.now ?? Date.now;
   const abort = new AbortController();
   const running = new Set<Promise<void>>();
@@ -40,6 +41,7 @@ export function startTaskLoops(tasks: readonly PollTask[], o: { dataSourceId: st
       schedule(task, Math.min(task.intervalMs, GATE_RECHECK_MS));
       return;
     }
+    o.loop?.running();
     const p = (async () => {
       const startedAt = now();
       try {
@@ -51,7 +53,11 @@ export function startTaskLoops(tasks: readonly PollTask[], o: { dataSourceId: st
         const state = await o.health.report({ resourceType: task.resourceType, startedAt, durationMs: now() - startedAt, fetched: 0, emitted: 0, error });
         o.logger.warn({ dataSourceId: o.dataSourceId, resourceType: task.resourceType, ...describeError(error), consecutiveErrors: state.consecutiveErrors }, 'ingest.cycle.failed');
       }
-    })().finally(() => { running.delete(p); schedule(task, task.intervalMs); });
+    })().finally(() => {
+      running.delete(p);
+      if (running.size === 0) o.loop?.idle();
+      schedule(task, task.intervalMs);
+    });
     running.add(p);
   };
 

@@ -31,7 +31,7 @@ export const bulkDataConnector: ConnectorFactory<'fhir_bulk'> = async (ctx) => {
   return {
     async start() {
       loops = startTaskLoops([{ resourceType: 'export', intervalMs: config.intervalMs, run: (signal) => exportCycle(ctx, config, auth, signal) }],
-        { dataSourceId: ctx.source.id, businessHours: config.businessHours, health: ctx.health, logger: ctx.logger, now: ctx.now });
+        { dataSourceId: ctx.source.id, businessHours: config.businessHours, health: ctx.health, logger: ctx.logger, now: ctx.now, loop: ctx.loop });
     },
     async stop() { await loops?.stop(); },
   };

@@ -17,7 +17,7 @@ export function fhirPollConnector(ctx: ConnectorContext, config: FhirStoreConfig
     run: (signal) => searchCycle({ dataSourceId: ctx.source.id, resource, reader, emitter: ctx.emitter, store: ctx.store, references, now: ctx.now, signal }),
   }));
   return {
-    async start() { loops = startTaskLoops(tasks, { dataSourceId: ctx.source.id, businessHours: config.businessHours, health: ctx.health, logger: ctx.logger, now: ctx.now }); },
+    async start() { loops = startTaskLoops(tasks, { dataSourceId: ctx.source.id, businessHours: config.businessHours, health: ctx.health, logger: ctx.logger, now: ctx.now, loop: ctx.loop }); },
     async stop() { await loops?.stop(); },
   };
 }

@@ -23,7 +23,7 @@ export const fileDropConnector: ConnectorFactory<'file_drop'> = async (ctx) => {
   return {
     async start() {
       loops = startTaskLoops([{ resourceType: 'files', intervalMs: config.intervalMs, run: (signal) => scan(ctx, config, drop, signal) }],
-        { dataSourceId: ctx.source.id, businessHours: config.businessHours, health: ctx.health, logger: ctx.logger, now: ctx.now });
+        { dataSourceId: ctx.source.id, businessHours: config.businessHours, health: ctx.health, logger: ctx.logger, now: ctx.now, loop: ctx.loop });
     },
     async stop() { await loops?.stop(); },
   };

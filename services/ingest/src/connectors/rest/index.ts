@@ -17,7 +17,7 @@ export async function restPollConnector(ctx: ConnectorContext, config: RestConfi
   }));
   let loops: TaskLoops | undefined;
   return {
-    async start() { loops = startTaskLoops(tasks, { dataSourceId: ctx.source.id, businessHours: config.businessHours, health: ctx.health, logger: ctx.logger, now: ctx.now }); },
+    async start() { loops = startTaskLoops(tasks, { dataSourceId: ctx.source.id, businessHours: config.businessHours, health: ctx.health, logger: ctx.logger, now: ctx.now, loop: ctx.loop }); },
     async stop() { await loops?.stop(); },
   };
 }
