@@ -36,6 +36,11 @@ export const benchConfigSchema = z.object({
   }).strict(),
   /** Directory for `<timestamp>.json` and `<timestamp>.txt`. */
   resultsDir: z.string().min(1),
+  /**
+   * The sink's rate limit for the run (SINK_WRITES_PER_SECOND; the sink's own default is
+   * 10 writes/s, a polite rate for a real EHR): high, so the benchmark measures the pipeline.
+   */
+  sinkWritesPerSecond: z.coerce.number().positive().max(10_000).default(1_000),
   /** Extra NODE_OPTIONS for the services only, e.g. `--max-semi-space-size=8`. */
   serviceNodeOptions: z.string().regex(/^[-\w=., ]*$/, 'node flags only').default(''),
   /** Keep the run's topics, subjects and schema (for inspection). */
@@ -58,6 +63,7 @@ export function benchConfig(env: NodeJS.ProcessEnv, defaultResultsDir: string): 
     limits: { messages: env.BENCH_LIMIT_MESSAGES, skip: env.BENCH_SKIP_LIMITS },
     resultsDir: env.BENCH_RESULTS_DIR ?? defaultResultsDir,
     serviceNodeOptions: env.BENCH_SERVICE_NODE_OPTIONS,
+    sinkWritesPerSecond: env.BENCH_SINK_WRITES_PER_SECOND,
     keepData: env.KEEP_TEST_DATA,
   }, 'benchmark configuration');
 }

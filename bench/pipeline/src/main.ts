@@ -64,7 +64,8 @@ async function main(): Promise<void> {
   say(`backlog: ${cfg.backlog.patients} patients, ${cfg.backlog.appointments} appointments, ${cfg.backlog.agent} agent + ${cfg.backlog.voice} voice writes; paced: ${cfg.paced.rate}/s for ${cfg.paced.seconds} s`);
 
   if (cfg.serviceNodeOptions) say(`services run with NODE_OPTIONS += ${cfg.serviceNodeOptions}`);
-  const pipeline = await startPipeline(cfg.serviceNodeOptions);
+  const pipeline = await startPipeline(cfg.serviceNodeOptions, cfg.sinkWritesPerSecond);
+  say(`sink rate limit for this run: ${cfg.sinkWritesPerSecond} writes/s (the sink's default is 10)`);
   const { run } = pipeline;
   const kafka = run.kafka;
   let limits: Limits | null = null;

@@ -53,7 +53,7 @@ async function startUnvalidated(peer: FhirPeer): Promise<void> {
   await eventually(`${peer.proc.name} listening`, async () => ((await fetch(`${peer.url}/metadata`)).ok ? true : undefined), 30_000);
 }
 
-export async function startPipeline(serviceNodeOptions = ''): Promise<Pipeline> {
+export async function startPipeline(serviceNodeOptions = '', sinkWritesPerSecond = 1_000): Promise<Pipeline> {
   const run = newRun('bench');
   // Per-record info lines are part of what the services cost; keep the level they run with.
   const ehrA = new FhirPeer('fhir-a', run.logDir);
@@ -62,7 +62,7 @@ export async function startPipeline(serviceNodeOptions = ''): Promise<Pipeline> 
   await provision(run.env);
   const services = new Map<ServiceName, ServiceProcess>();
   for (const name of SERVICES) {
-    const extra: NodeJS.ProcessEnv = name === 'sink' ? { SINK_ID, SINK_FHIR_BASE_URL: ehrB.url } : {};
+    const extra: NodeJS.ProcessEnv = name === 'sink' ? { SINK_ID, SINK_FHIR_BASE_URL: ehrB.url, SINK_WRITES_PER_SECOND: String(sinkWritesPerSecond) } : {};
     if (serviceNodeOptions) extra.NODE_OPTIONS = `${run.env.NODE_OPTIONS ?? ''} ${serviceNodeOptions}`.trim();
     const p = new ServiceProcess(name, [`services/${name}/src/main.ts`], { ...run.env, ...extra }, run.logDir);
     services.set(name, p);

@@ -7,3 +7,4 @@ export * from './ops-server.ts';
 export * from './shutdown.ts';
 export * from './clock.ts';
 export * from './secrets.ts';
+export * from './keyed.ts';

@@ -24,6 +24,7 @@ export const sinkServiceConfigSchema = z.object({
   writesPerSecond: num.pipe(z.number().positive()).optional(),
   reconcileIntervalMs: num.pipe(z.number().int().min(200)).optional(),
   retryMaxDelayMs: num.pipe(z.number().int().min(1)).optional(),
+  concurrency: num.pipe(z.number().int()).optional(),
   configFile: z.string().min(1).optional(),
   configJson: z.string().min(1).optional(),
 }).strict().transform((flat, ctx) => {
@@ -67,6 +68,7 @@ function merge(base: Record<string, unknown>, flat: Record<string, unknown>): Si
   set(['rateLimit', 'writesPerSecond'], flat.writesPerSecond);
   set(['reconcile', 'intervalMs'], flat.reconcileIntervalMs);
   set(['retry', 'maxDelayMs'], flat.retryMaxDelayMs);
+  set(['concurrency'], flat.concurrency);
   return c as SinkConfigInput;
 }
 
@@ -78,7 +80,7 @@ export function sinkEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return {
     id: v('SINK_ID'), type: v('SINK_TYPE'), fhirBaseUrl: v('SINK_FHIR_BASE_URL') ?? v('SINK_BASE_URL'), threshold: v('SINK_THRESHOLD'),
     entityTypes: v('SINK_ENTITY_TYPES'), ownDataSourceIds: v('SINK_OWN_DATA_SOURCE_IDS'), humanReviewCategories: v('SINK_HUMAN_REVIEW_CATEGORIES'),
-    writesPerSecond: v('SINK_WRITES_PER_SECOND'), reconcileIntervalMs: v('SINK_RECONCILE_INTERVAL_MS'), retryMaxDelayMs: v('SINK_RETRY_MAX_DELAY_MS'),
+    writesPerSecond: v('SINK_WRITES_PER_SECOND'), reconcileIntervalMs: v('SINK_RECONCILE_INTERVAL_MS'), retryMaxDelayMs: v('SINK_RETRY_MAX_DELAY_MS'), concurrency: v('SINK_CONCURRENCY'),
     configFile: v('SINK_CONFIG_FILE'), configJson: v('SINK_CONFIG_JSON'),
   };
 }

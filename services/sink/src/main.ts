@@ -1,3 +1,4 @@
+import { mapKeyed } from '@cr/core';
 import { deadLetterTopic, kafkaMetrics, TOPICS } from '@cr/kafka';
 import { runService } from '@cr/runtime';
 import type { EntityState } from '@cr/world-model';
@@ -75,14 +76,17 @@ await runService({
       metricsRegistry: ops.registry,
       flushEvery: config.flushEvery,
       retry: { maxAttempts: Number.MAX_SAFE_INTEGER, ...config.retry },
-      handle: async (record, hctx) => {
+      // A chunk of a partition at a time: different entities synced at once (up to
+      // `concurrency`), one entity's states in order. A failed record alone is retried.
+      maxBatchSize: Math.max(config.flushEvery, config.concurrency * 4),
+      handleBatch: (records, hctx) => mapKeyed(records, (r) => r.key ?? `${r.partition}:${r.offset}`, config.concurrency, async (record) => {
         const state = record.value as EntityState | null;
         if (!state) return [];
         return processor.process(state, {
           trigger: 'realtime', attempt: hctx.attempt, force: false, verify: false, tick: hctx.heartbeat,
           source: { topic: record.topic, partition: record.partition, offset: record.offset },
         });
-      },
+      }),
     });
     const review = await runReviewDecisions({ kafka, sinkId: config.id, approvals: ctx.approvals, entities: ctx.entities, processor, registry: ops.registry });
     const reconciler = config.reconcile.enabled ? startReconciler({ ctx, kafka, db, queue, instanceId: common.instanceId, logger: log, isFailing: processor.isFailing, loop: loops.register('reconcile') }) : undefined;

@@ -177,6 +177,11 @@ export const sinkConfigSchema = z.object({
   }).strict().optional(),
   /** Produce results and commit after this many records (small: lag falls record by record). */
   flushEvery: z.number().int().min(1).default(10),
+  /**
+   * Entities synced at once per partition (one entity's states always in order); the
+   * rate limit still bounds the writes. 1 syncs record by record.
+   */
+  concurrency: z.number().int().min(1).max(64).default(4),
 }).strict().transform((c, ctx) => {
   // Built-in mappings fill the entity types the configuration does not map.
   const builtIn = defaultMappings(c.type);
