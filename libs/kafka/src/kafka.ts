@@ -5,7 +5,7 @@ import { applyKafkajsTimerFix } from './kafkajs-timer-fix.ts';
 import { topicNamer, type TopicNamer } from './catalogue.ts';
 import { runConsumer, type ConsumerOptions, type RunningConsumer } from './consumer.ts';
 import { createProducer, type Producer, type ProducerOptions } from './producer.ts';
-import { readAll, readAllRaw, type ReadAllOptions } from './read-all.ts';
+import { forEachRecord, readAll, readAllRaw, type ReadAllOptions } from './read-all.ts';
 import { createRegistryCodec, type RegistryCodec } from './registry.ts';
 import type { ConsumedRecord, RawRecord } from './types.ts';
 
@@ -36,6 +36,8 @@ export interface KafkaClient {
   /** Reads a topic with a throwaway group and returns its decoded records. */
   readAll<V = unknown>(topic: string, options?: ReadAllOptions<ConsumedRecord<V>>): Promise<ConsumedRecord<V>[]>;
   readAllRaw(topic: string, options?: ReadAllOptions<RawRecord>): Promise<RawRecord[]>;
+  /** Streams a topic (to its end as of the call) to `onRecord`, keeping nothing; resolves with the count. */
+  forEachRecord<V = unknown>(topic: string, onRecord: (record: ConsumedRecord<V>) => void, options?: Omit<ReadAllOptions<never>, 'until'>): Promise<number>;
   /** The groups (and their logical topics) of the consumers running through this client. */
   consumerGroups(): { groupId: string; topics: readonly string[] }[];
   /** Stops every consumer and disconnects every producer and the admin made through this client. */
@@ -117,6 +119,7 @@ export function createKafka(options: KafkaOptions): KafkaClient {
     consumerGroups: () => [...groups.values()],
     readAll: (topic, readOptions) => readAll(deps, topic, readOptions),
     readAllRaw: (topic, readOptions) => readAllRaw(deps, topic, readOptions),
+    forEachRecord: (topic, onRecord, readOptions) => forEachRecord(deps, topic, onRecord, readOptions),
     async disconnect() {
       await Promise.allSettled([...consumers].map((c) => c.stop()));
       consumers.clear();

@@ -26,7 +26,8 @@ export interface ReadAllDeps {
   logger: Logger;
 }
 
-async function read<R>(deps: ReadAllDeps, topic: string, options: ReadAllOptions<R>, convert: (partition: number, m: KafkaMessage) => Promise<R>): Promise<R[]> {
+/** With `emit`, each record goes to it and none is kept (the returned array stays empty). */
+async function read<R>(deps: ReadAllDeps, topic: string, options: ReadAllOptions<R>, convert: (partition: number, m: KafkaMessage) => Promise<R>, emit?: (record: R) => void): Promise<R[]> {
   const { kafka, namer } = deps;
   const physical = namer.physical(topic);
   const fromBeginning = options.fromBeginning ?? true;
@@ -59,7 +60,9 @@ async function read<R>(deps: ReadAllDeps, topic: string, options: ReadAllOptions
       eachMessage: async ({ partition, message }) => {
         if (failure) return;
         try {
-          records.push(await convert(partition, message));
+          const record = await convert(partition, message);
+          if (emit) emit(record);
+          else records.push(record);
         } catch (err) {
           failure = err;
           finish();
@@ -89,7 +92,18 @@ export function readAll<V = unknown>(deps: ReadAllDeps, topic: string, options: 
   return read(deps, topic, options, (partition, m) => decodeMessage<V>(deps.codec, topic, partition, m));
 }
 
-/** Same, without decoding (dead-letter topics, tools). */
+/**
+ * Reads a topic to its end as of the call with a throwaway group, handing each
+ * decoded record to `onRecord` without keeping any: for folding a large topic
+ * (e.g. the latest version per key) in little memory. Resolves with the count.
+ */
+export async function forEachRecord<V = unknown>(deps: ReadAllDeps, topic: string, onRecord: (record: ConsumedRecord<V>) => void, options: Omit<ReadAllOptions<never>, 'until'> = {}): Promise<number> {
+  let n = 0;
+  await read<ConsumedRecord<V>>(deps, topic, options, (partition, m) => decodeMessage<V>(deps.codec, topic, partition, m), (r) => { n++; onRecord(r); });
+  return n;
+}
+
+/** Same as readAll, without decoding (dead-letter topics, tools). */
 export function readAllRaw(deps: ReadAllDeps, topic: string, options: ReadAllOptions<RawRecord> = {}): Promise<RawRecord[]> {
   return read(deps, topic, options, async (partition, m) => ({
     topic, partition, offset: m.offset,

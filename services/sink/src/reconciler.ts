@@ -13,7 +13,7 @@ export interface Reconciler {
 
 /**
  * The safety net behind the real-time path. Periodically, on one instance per
- * sink (a lease in Postgres), it reads entity.state from the beginning, compares
+ * sink (a lease in Postgres), it streams entity.state from the beginning, compares
  * the latest version of each entity with the sink's ledger and re-queues what
  * should have synced and did not: never handled (a crash, a lost message),
  * behind, waiting on a dependency now written, or written but not yet read back
@@ -38,26 +38,32 @@ export function startReconciler(o: { ctx: SyncContext; kafka: KafkaRuntime; db: 
   async function cycle(): Promise<{ states: number; requeued: number } | undefined> {
     if (o.queue.size > 0 || !(await holdLease())) return undefined;
     if (o.isFailing()) return undefined; // the target is down: the real-time path is already retrying
-    const records = await o.kafka.readAll<EntityState | null>(TOPICS.entityState, { timeoutMs: Math.max(10_000, c.reconcile.intervalMs) });
+    // Where the ledger stands, read first: only states the ledger is behind on are kept whole.
+    const positions = await o.ctx.ledger.positions();
     // Where the real-time path stands: a state past its committed offset is backlog, not missed.
     const committed = new Map((await o.kafka.admin.committedOffsets(`sink-${c.id}`, TOPICS.entityState)).map((p) => [p.partition, BigInt(p.offset)]));
-    const latest = new Map<string, { state: EntityState; consumed: boolean }>();
-    for (const r of records) {
+    // Folded while reading, never held as a whole topic: per entity its latest version, and
+    // its state only when the sink's copy may be older (to bring the copy up to date).
+    const latest = new Map<string, LatestState>();
+    const newer = new Map<string, EntityState>();
+    await o.kafka.forEachRecord<EntityState | null>(TOPICS.entityState, (r) => {
       const id = r.key ?? r.value?.entityId;
-      if (!id) continue;
-      if (r.value === null) { latest.delete(id); continue; }
+      if (!id) return;
+      if (r.value === null) { latest.delete(id); newer.delete(id); return; }
       const had = latest.get(id);
-      if (!had || had.state.version <= r.value.version) latest.set(id, { state: r.value, consumed: BigInt(r.offset) < (committed.get(r.partition) ?? -1n) });
-    }
+      if (had && had.version > r.value.version) return;
+      latest.set(id, { entityId: id, entityType: r.value.entityType, version: r.value.version, consumed: BigInt(r.offset) < (committed.get(r.partition) ?? -1n) });
+      if ((positions.get(id)?.lastVersion ?? -1) < r.value.version) newer.set(id, r.value);
+      else newer.delete(id);
+    }, { timeoutMs: Math.max(10_000, c.reconcile.intervalMs) });
     const plan = reconcilePlan({
-      latest: [...latest.values()].map(({ state, consumed }): LatestState => ({ entityId: state.entityId, entityType: state.entityType, version: state.version, consumed })),
-      positions: await o.ctx.ledger.positions(), entityTypes: c.entityTypes, inTarget: await o.ctx.ledger.inTarget(),
+      latest: [...latest.values()], positions, entityTypes: c.entityTypes, inTarget: await o.ctx.ledger.inTarget(),
       readBack: c.reconcile.readBack, max: c.reconcile.maxPerCycle,
     });
     for (const item of plan) {
       // Keep the sink's copy current, so the re-queued entity syncs from its latest state.
-      const found = latest.get(item.entityId);
-      if (found) await o.ctx.entities.save(found.state);
+      const found = newer.get(item.entityId);
+      if (found) await o.ctx.entities.save(found);
       o.queue.push(item.entityId, item.reason);
     }
     const byReason = plan.reduce<Record<string, number>>((acc, p) => ({ ...acc, [p.reason]: (acc[p.reason] ?? 0) + 1 }), {});
