@@ -42,7 +42,7 @@ export const benchConfigSchema = z.object({
    */
   sinkWritesPerSecond: z.coerce.number().positive().max(10_000).default(1_000),
   /** Extra NODE_OPTIONS for the services only; by default what the Dockerfile sets (`--max-semi-space-size=4`). */
-  serviceNodeOptions: z.string().regex(/^[-\w=., ]*$/, 'node flags only').default('--max-semi-space-size=4'),
+  serviceNodeOptions: z.string().regex(/^[-\w=.,/ ]*$/, 'node flags only').default('--max-semi-space-size=4'),
   /** Keep the run's topics, subjects and schema (for inspection). */
   keepData: z.enum(['0', '1', 'true', 'false']).default('0').transform((v) => v === '1' || v === 'true'),
 }).strict().refine((c) => c.paced.appointmentShare + c.paced.agentShare + c.paced.voiceShare <= 1, {
