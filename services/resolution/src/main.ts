@@ -34,6 +34,10 @@ await runService({
       stage: 'resolution',
       metricsRegistry: ops.registry,
       maxBatchSize: config.batchSize,
+      // One partition at a time: every batch takes its entity type's lock anyway, so
+      // concurrent partitions only held transactions open waiting for it (measured with
+      // `make bench`: paced p99 of this stage 3.6 s -> 2.7 s, end to end 3.8 s -> 3.0 s).
+      partitionsConsumedConcurrently: 1,
       handleBatch: async (records) => {
         const live = records.filter((r) => r.value !== null);
         const end = metrics.batchSeconds.startTimer();
