@@ -9,7 +9,8 @@
  */
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium, openDashboard as open } from './browser.ts';
 import { createTestIssuer, type TestIssuer } from '@cr/auth/testing';
 import { SENSED_AT_HEADER, TOPICS, type Producer } from '@cr/kafka';
 import type { ReviewTask } from '@cr/world-model';
@@ -19,7 +20,6 @@ import type { TestRun } from './env.ts';
 import { REPO_ROOT, ServiceProcess, eventually, freePort } from './processes.ts';
 import { entity, field, publish, startRun } from './sink-harness.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = `${REPO_ROOT}/test-results/dashboard.png`;
 const SOURCE = 'ehr-a';
 const SINK = 'fhir-b';
@@ -71,10 +71,8 @@ async function beat(): Promise<void> {
   })));
 }
 
-async function openDashboard(token: string | undefined, query = ''): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.goto(`${base()}/dashboard${query}${token === undefined ? '' : `#token=${encodeURIComponent(token)}`}`);
-  return page;
+function openDashboard(token: string | undefined, query = ''): Promise<Page> {
+  return open(browser, apiPort, token, query);
 }
 
 const cell = (page: Page, row: string, col: number): Promise<string> => page.locator(`${row} td`).nth(col).innerText();
@@ -138,10 +136,7 @@ beforeAll(async () => {
     return ok ? true : undefined;
   }, 60_000, 500);
 
-  browser = await chromium.launch({
-    executablePath: CHROMIUM, headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {

@@ -15,6 +15,8 @@ import { createLogger } from '@cr/core';
 import { catalogue, createKafka, SENSED_AT_HEADER, TOPICS, type KafkaClient, type Producer } from '@cr/kafka';
 import { provision } from '../../../scripts/provision.ts';
 import { newRun, type TestRun } from './env.ts';
+import type { Browser } from 'playwright-core';
+import { launchChromium, openDashboard } from './browser.ts';
 import { startPrivateBroker, type PrivateBroker } from './private-broker.ts';
 import { ServiceProcess, eventually, freePort } from './processes.ts';
 
@@ -250,8 +252,10 @@ describe('when Kafka goes away', () => {
   let shared: TestRun | undefined;
   let run: { id: string; env: NodeJS.ProcessEnv; logDir: string } | undefined;
   let api: Api | undefined;
+  let browser: Browser | undefined;
 
   afterAll(async () => {
+    await browser?.close();
     await api?.process.kill('SIGTERM');
     await kafka?.disconnect().catch(() => undefined);
     await broker?.kill();
@@ -307,5 +311,14 @@ describe('when Kafka goes away', () => {
     expect(sinks.status).toBe(200);
     expect(sinks.body.sinks[0]).toMatchObject({ sinkId: SINK, lag: null, outcomes: { written: 1 } });
     expect((await api.get('/v1/pipeline/throughput?bucket=hour&points=3')).status).toBe(200);
+
+    // What an operator sees meanwhile: the stored figures, and a banner saying the live part is missing.
+    browser = await launchChromium();
+    const page = await openDashboard(browser, api.port, await issuer.token({ sub: 'watcher', roles: ['readonly'] }), '?refresh=0');
+    await page.locator('#banner').waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await page.locator('#banner').innerText()).toMatch(/^Live loop status unavailable; showing stored metrics/);
+    expect(await page.locator('#sources tbody tr[data-source-id="ehr-b"]').innerText()).toMatch(/quiet/);
+    expect(await page.locator(`#sinks tbody tr[data-sink-id="${SINK}"] td[data-field="lag"]`).innerText()).toBe('—');
+    expect(await page.locator('#sinks-note').isVisible()).toBe(true);
   }, 180_000);
 });
