@@ -1,3 +1,4 @@
+import { compositeKey } from '@cr/kafka';
 import { migrate, type Db } from '@cr/runtime';
 
 /**
@@ -7,8 +8,7 @@ import { migrate, type Db } from '@cr/runtime';
  * (`file:<name>` = its content hash), a Bulk Data job (`bulk:job`, `bulk:since`).
  */
 export interface IngestStore {
-  unchanged(dataSourceId: string, resourceType: string, externalId: string, contentHash: string): Promise<boolean>;
-  /** The last content hash sent per `resourceType/externalId` of one data source: one query for a page of records. */
+  /** The last content hash sent per record of one data source, keyed `compositeKey(resourceType, externalId)`: one query for a page of records. */
   lastHashes(dataSourceId: string, records: readonly { resourceType: string; externalId: string }[]): Promise<Map<string, string>>;
   remember(rows: { dataSourceId: string; resourceType: string; externalId: string; contentHash: string }[]): Promise<void>;
   cursor(dataSourceId: string, resourceType: string): Promise<string | undefined>;
@@ -37,10 +37,6 @@ export async function createIngestStore(db: Db): Promise<IngestStore> {
     }
   });
   return {
-    async unchanged(dataSourceId, resourceType, externalId, contentHash) {
-      const row = await db('ingest_seen').where({ data_source_id: dataSourceId, resource_type: resourceType, external_id: externalId }).first('content_hash');
-      return row?.content_hash === contentHash;
-    },
     async lastHashes(dataSourceId, records) {
       const out = new Map<string, string>();
       if (!records.length) return out;
@@ -48,7 +44,7 @@ export async function createIngestStore(db: Db): Promise<IngestStore> {
         .where({ data_source_id: dataSourceId })
         .whereIn(['resource_type', 'external_id'], records.map((r) => [r.resourceType, r.externalId]))
         .select('resource_type', 'external_id', 'content_hash') as { resource_type: string; external_id: string; content_hash: string }[];
-      for (const r of rows) out.set(`${r.resource_type}/${r.external_id}`, r.content_hash);
+      for (const r of rows) out.set(compositeKey(r.resource_type, r.external_id), r.content_hash);
       return out;
     },
     async remember(rows) {

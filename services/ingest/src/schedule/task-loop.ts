@@ -1,6 +1,7 @@
 import { describeError, type Logger } from '@cr/core';
 import type { LoopHandle } from '@cr/runtime';
 import { mayPoll, type BusinessHours } from '@cr/world-model';
+import type { ConnectorContext } from '../connector.ts';
 import type { CycleReport, HealthPublisher } from '../health/health-publisher.ts';
 
 /** One resource's poll loop: its own cadence, run by the shared loop machinery. */
@@ -23,7 +24,14 @@ const GATE_RECHECK_MS = 60_000;
  * is closed, reports each cycle's outcome to source health, and never lets one
  * failed cycle stop the loop (the next cycle is the retry of last resort).
  */
-export function startTaskLoops(tasks: readonly PollTask[], o: { dataSourceId: string; businessHours: BusinessHours | undefined; health: HealthPublisher; logger: Logger; now?: () => number; loop?: LoopHandle | undefined }): TaskLoops {
+export interface TaskLoopOptions { dataSourceId: string; businessHours: BusinessHours | undefined; health: HealthPublisher; logger: Logger; now?: () => number; loop?: LoopHandle | undefined }
+
+/** A connector's task-loop options: everything from its context, the business-hours gate from its config. */
+export function taskLoopOptions(ctx: ConnectorContext, businessHours: BusinessHours | undefined): TaskLoopOptions {
+  return { dataSourceId: ctx.source.id, businessHours, health: ctx.health, logger: ctx.logger, now: ctx.now, loop: ctx.loop };
+}
+
+export function startTaskLoops(tasks: readonly PollTask[], o: TaskLoopOptions): TaskLoops {
   const now = o.now ?? Date.now;
   const abort = new AbortController();
   const running = new Set<Promise<void>>();

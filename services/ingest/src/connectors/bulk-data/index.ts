@@ -3,7 +3,7 @@ import { fhirRequestText, header, loadPrivateKey, redactUrl, smartBackendAuth, t
 import type { BulkDataConfig } from '@cr/world-model';
 import type { ConnectorContext, ConnectorFactory } from '../../connector.ts';
 import type { Candidate } from '../../records/emitter.ts';
-import { startTaskLoops, type TaskLoops } from '../../schedule/task-loop.ts';
+import { startTaskLoops, taskLoopOptions, type TaskLoops } from '../../schedule/task-loop.ts';
 import { secretAt } from '../../secrets.ts';
 import { fhirCandidate } from '../fhir-store/fhir-reader.ts';
 import { pollStatus, type Manifest } from './status-poll.ts';
@@ -31,7 +31,7 @@ export const bulkDataConnector: ConnectorFactory<'fhir_bulk'> = async (ctx) => {
   return {
     async start() {
       loops = startTaskLoops([{ resourceType: 'export', intervalMs: config.intervalMs, run: (signal) => exportCycle(ctx, config, auth, signal) }],
-        { dataSourceId: ctx.source.id, businessHours: config.businessHours, health: ctx.health, logger: ctx.logger, now: ctx.now, loop: ctx.loop });
+        taskLoopOptions(ctx, config.businessHours));
     },
     async stop() { await loops?.stop(); },
   };

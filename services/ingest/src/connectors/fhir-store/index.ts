@@ -1,7 +1,7 @@
 import type { SmartBackendAuth } from '@cr/fhir';
 import type { FhirStoreConfig } from '@cr/world-model';
 import type { Connector, ConnectorContext, ConnectorFactory } from '../../connector.ts';
-import { startTaskLoops, type PollTask, type TaskLoops } from '../../schedule/task-loop.ts';
+import { startTaskLoops, taskLoopOptions, type PollTask, type TaskLoops } from '../../schedule/task-loop.ts';
 import { createFhirReader } from './fhir-reader.ts';
 import { createReferenceCache } from './reference-cache.ts';
 import { searchCycle } from './search-cycle.ts';
@@ -17,7 +17,7 @@ export function fhirPollConnector(ctx: ConnectorContext, config: FhirStoreConfig
     run: (signal) => searchCycle({ dataSourceId: ctx.source.id, resource, reader, emitter: ctx.emitter, store: ctx.store, references, now: ctx.now, signal }),
   }));
   return {
-    async start() { loops = startTaskLoops(tasks, { dataSourceId: ctx.source.id, businessHours: config.businessHours, health: ctx.health, logger: ctx.logger, now: ctx.now, loop: ctx.loop }); },
+    async start() { loops = startTaskLoops(tasks, taskLoopOptions(ctx, config.businessHours)); },
     async stop() { await loops?.stop(); },
   };
 }

@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import { ConfigError, sha256Hex } from '@cr/core';
 import type { FileDropConfig } from '@cr/world-model';
 import type { ConnectorContext, ConnectorFactory } from '../../connector.ts';
-import { startTaskLoops, type TaskLoops } from '../../schedule/task-loop.ts';
+import { startTaskLoops, taskLoopOptions, type TaskLoops } from '../../schedule/task-loop.ts';
 import { localDropStore, type DropStore } from './drop-store.ts';
 import { globMatches, parseDroppedFile } from './parse.ts';
 
@@ -23,7 +23,7 @@ export const fileDropConnector: ConnectorFactory<'file_drop'> = async (ctx) => {
   return {
     async start() {
       loops = startTaskLoops([{ resourceType: 'files', intervalMs: config.intervalMs, run: (signal) => scan(ctx, config, drop, signal) }],
-        { dataSourceId: ctx.source.id, businessHours: config.businessHours, health: ctx.health, logger: ctx.logger, now: ctx.now, loop: ctx.loop });
+        taskLoopOptions(ctx, config.businessHours));
     },
     async stop() { await loops?.stop(); },
   };

@@ -1,6 +1,6 @@
 import type { RestConfig } from '@cr/world-model';
 import type { Connector, ConnectorContext, ConnectorFactory } from '../../connector.ts';
-import { startTaskLoops, type PollTask, type TaskLoops } from '../../schedule/task-loop.ts';
+import { startTaskLoops, taskLoopOptions, type PollTask, type TaskLoops } from '../../schedule/task-loop.ts';
 import { createAuthorizer } from './auth.ts';
 import { restCycle } from './poll-cycle.ts';
 
@@ -17,7 +17,7 @@ export async function restPollConnector(ctx: ConnectorContext, config: RestConfi
   }));
   let loops: TaskLoops | undefined;
   return {
-    async start() { loops = startTaskLoops(tasks, { dataSourceId: ctx.source.id, businessHours: config.businessHours, health: ctx.health, logger: ctx.logger, now: ctx.now, loop: ctx.loop }); },
+    async start() { loops = startTaskLoops(tasks, taskLoopOptions(ctx, config.businessHours)); },
     async stop() { await loops?.stop(); },
   };
 }
