@@ -8,7 +8,7 @@ import { pipelineStatus, type LoopView, type PipelineStatus, type StageView } fr
 import { OBSERVED_TOPICS } from './writer.ts';
 
 /**
- * The answers of the /v1/pipeline endpoints (see /tmp/briefs/contract.md):
+ * The answers of the /v1/pipeline endpoints (README, "Pipeline observability"):
  * database-backed parts always, the live part (heartbeats, lag) when Kafka answers.
  */
 export interface LiveInfo { available: boolean; checkedAt: string; error: string | null }
@@ -67,9 +67,11 @@ export function createPipelineView(o: PipelineViewOptions): PipelineView {
   let targets: Map<string, Map<number, bigint>> | undefined;
   let caughtUp = false;
 
-  async function liveNow(): Promise<LiveState> {
-    const sinkIds = (await o.reads.sinks(o.clock.now().getTime())).map((s) => s.sinkId);
-    return o.live.check(sinkIds, OBSERVED_TOPICS);
+  type SinkRows = Awaited<ReturnType<ObservabilityReads['sinks']>>;
+  /** The sinks' stored rows (read once) and the live state for their groups. */
+  async function sinksAndLive(now: number): Promise<[SinkRows, LiveState]> {
+    const rows = await o.reads.sinks(now);
+    return [rows, await o.live.check(rows.map((s) => s.sinkId), OBSERVED_TOPICS)];
   }
   const liveInfo = (s: LiveState): LiveInfo => ({ available: s.available, checkedAt: new Date(s.checkedAt).toISOString(), error: s.error });
 
@@ -122,17 +124,17 @@ export function createPipelineView(o: PipelineViewOptions): PipelineView {
     return sourceViews(now, sources, resources, rates);
   }
 
-  const sinkViews = (rows: Awaited<ReturnType<ObservabilityReads['sinks']>>, state: LiveState): SinkView[] => rows.map((s) => ({
+  const sinkViews = (rows: SinkRows, state: LiveState): SinkView[] => rows.map((s) => ({
     sinkId: s.sinkId, lag: state.available ? state.sinkLag.get(s.sinkId) ?? null : null,
     outcomes: s.outcomes, last24h: s.last24h, lastResultAt: iso(s.lastResultAt), lastWrittenAt: iso(s.lastWrittenAt),
   }));
 
   return {
     async status() {
-      const state = await liveNow();
       const now = o.clock.now().getTime();
-      const [sources, sinkRows, review, lastSyncEvents, caught] = await Promise.all([
-        allSources(now), o.reads.sinks(now), o.reads.review(), o.reads.lastCycleEvents(now - 3_600_000), isCaughtUp(state),
+      const [sinkRows, state] = await sinksAndLive(now);
+      const [sources, review, lastSyncEvents, caught] = await Promise.all([
+        allSources(now), o.reads.review(), o.reads.lastCycleEvents(now - 3_600_000), isCaughtUp(state),
       ]);
       const sinks = sinkViews(sinkRows, state);
       const loops = state.available ? o.live.loops(now) : null;
@@ -158,8 +160,9 @@ export function createPipelineView(o: PipelineViewOptions): PipelineView {
     },
 
     async sources() {
-      const state = await liveNow();
-      return { live: liveInfo(state), sources: await allSources(o.clock.now().getTime()) };
+      const now = o.clock.now().getTime();
+      const [, state] = await sinksAndLive(now);
+      return { live: liveInfo(state), sources: await allSources(now) };
     },
 
     async sourceEvents(id, limit) {
@@ -168,8 +171,8 @@ export function createPipelineView(o: PipelineViewOptions): PipelineView {
     },
 
     async sinks() {
-      const state = await liveNow();
-      return { live: liveInfo(state), sinks: sinkViews(await o.reads.sinks(o.clock.now().getTime()), state) };
+      const [rows, state] = await sinksAndLive(o.clock.now().getTime());
+      return { live: liveInfo(state), sinks: sinkViews(rows, state) };
     },
 
     async resolution() {
