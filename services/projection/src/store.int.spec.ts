@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '@cr/runtime';
 import { DEFAULT_PROJECTION, plainFields, type EntityLinks, type EntityState, type ResolvedEvent, type Verdict } from '@cr/world-model';
-import { createProjectionStore, type ProjectionStore } from './store.ts';
+import { createProjectionStore, type ProjectionStore, type StoreInput } from './store.ts';
 
 const schema = `proj_${randomUUID().slice(0, 8)}`;
 let db: Db;
@@ -29,6 +29,11 @@ const links = (entityId: string, members: string[], change: string, revision: nu
   members: members.map((sourceKey) => ({ sourceKey, rule: 'r', score: 1, features: [], linkedAt: 1 })),
 });
 const last = (states: EntityState[]): EntityState => states.at(-1)!;
+/** One input applied on its own (a batch of one), as the service does with a chunk. */
+const apply = async (input: StoreInput): Promise<EntityState[]> => (await store.applyBatch([input]))[0] ?? [];
+const applyEvent = (resolved: ResolvedEvent): Promise<EntityState[]> => apply({ kind: 'event', resolved });
+const applyVerdict = (verdict: Verdict): Promise<EntityState[]> => apply({ kind: 'verdict', verdict });
+const applyLinks = (entityId: string, l: EntityLinks | null): Promise<EntityState[]> => apply({ kind: 'links', entityId, links: l });
 
 beforeAll(async () => {
   db = await createDb({ url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', schema });
@@ -43,25 +48,25 @@ describe('projection store', () => {
   it('applies a verdict that arrived before its event once the event comes, and re-delivery changes nothing', async () => {
     const voice = event('ent-v', 'ev-voice', 'call-1', { 'insurance.memberId': 'XK-123' }, { origin: 'voice', confidence: 0.5, source: { dataSourceId: 'voice', system: 'api', resourceType: 'Patient', externalId: 'call-1' } });
     const verdict: Verdict = { verdictId: 'vd-1', entityId: 'ent-v', eventId: 'ev-voice', outcome: 'verified', confidence: 1, judge: 'deterministic', reason: null, decidedAt: 2_000 };
-    expect(await store.applyVerdict(verdict)).toEqual([]); // nothing to show yet
-    const state = last(await store.applyEvent(voice));
+    expect(await applyVerdict(verdict)).toEqual([]); // nothing to show yet
+    const state = last(await applyEvent(voice));
     expect(state.fields['insurance.memberId']).toMatchObject({ verified: true, confidence: 1 });
-    expect(last(await store.applyEvent(voice))).toEqual(state);
-    expect(last(await store.applyVerdict(verdict))).toEqual(state);
+    expect(last(await applyEvent(voice))).toEqual(state);
+    expect(last(await applyVerdict(verdict))).toEqual(state);
   });
 
   it('rebuilds both sides of an unlink from their own events, verdicts following the moved events', async () => {
-    await store.applyEvent(event('ent-a', 'ev-a', 'a', { 'name.family': 'Alpha', phone: '+15552220001' }));
-    await store.applyEvent(event('ent-a', 'ev-b', 'b', { 'name.family': 'Beta', email: 'b@x.test' }, { observedAt: 2_000 }));
-    await store.applyLinks('ent-a', links('ent-a', ['ehr/Patient/a', 'ehr/Patient/b'], 'merge', 2));
-    await store.applyVerdict({ verdictId: 'vd-b', entityId: 'ent-a', eventId: 'ev-b', outcome: 'verified', confidence: 1, judge: 'operator:op', reason: null, decidedAt: 3_000 });
+    await applyEvent(event('ent-a', 'ev-a', 'a', { 'name.family': 'Alpha', phone: '+15552220001' }));
+    await applyEvent(event('ent-a', 'ev-b', 'b', { 'name.family': 'Beta', email: 'b@x.test' }, { observedAt: 2_000 }));
+    await applyLinks('ent-a', links('ent-a', ['ehr/Patient/a', 'ehr/Patient/b'], 'merge', 2));
+    await applyVerdict({ verdictId: 'vd-b', entityId: 'ent-a', eventId: 'ev-b', outcome: 'verified', confidence: 1, judge: 'operator:op', reason: null, decidedAt: 3_000 });
     const merged = (await db('entity_state').where({ entity_id: 'ent-a' }).first('state')).state as EntityState;
     expect(plainFields(merged)).toEqual({ 'name.family': 'Beta', phone: '+15552220001', email: 'b@x.test' });
 
     // The operator unlinks b: resolution re-emits b's events keyed to ent-b and sends each side's links.
-    const a = last(await store.applyLinks('ent-a', links('ent-a', ['ehr/Patient/a'], 'unlink', 3)));
-    await store.applyEvent(event('ent-b', 'ev-b', 'b', { 'name.family': 'Beta', email: 'b@x.test' }, { observedAt: 2_000 }));
-    const b = last(await store.applyLinks('ent-b', links('ent-b', ['ehr/Patient/b'], 'unlink', 1)));
+    const a = last(await applyLinks('ent-a', links('ent-a', ['ehr/Patient/a'], 'unlink', 3)));
+    await applyEvent(event('ent-b', 'ev-b', 'b', { 'name.family': 'Beta', email: 'b@x.test' }, { observedAt: 2_000 }));
+    const b = last(await applyLinks('ent-b', links('ent-b', ['ehr/Patient/b'], 'unlink', 1)));
     expect(plainFields(a)).toEqual({ 'name.family': 'Alpha', phone: '+15552220001' });
     expect(a.sourceRefs.map((r) => r.externalId)).toEqual(['a']);
     expect(a.version).toBeGreaterThan(merged.version); // the sink sees the change
@@ -85,8 +90,8 @@ describe('projection store', () => {
     expect(x.eventCount).toBe(2);
 
     // The same events one by one in a fresh entity give the same fields.
-    await store.applyEvent(event('ent-z', 'ev-z1', 'x1', { 'name.family': 'Xeno' }));
-    const z = last(await store.applyEvent(event('ent-z', 'ev-z2', 'x2', { phone: '+15550001111' }, { observedAt: 2_000 })));
+    await applyEvent(event('ent-z', 'ev-z1', 'x1', { 'name.family': 'Xeno' }));
+    const z = last(await applyEvent(event('ent-z', 'ev-z2', 'x2', { phone: '+15550001111' }, { observedAt: 2_000 })));
     expect(plainFields(z)).toEqual(plainFields(x));
 
     const again = await store.applyBatch(inputs);

@@ -19,12 +19,6 @@ export interface ProjectionStore {
    * by the last input that touched it (changed or not: a re-delivery re-publishes).
    */
   applyBatch(inputs: readonly StoreInput[]): Promise<EntityState[][]>;
-  /** Applies an entity event; returns the entity's current state (changed or not). */
-  applyEvent(resolved: ResolvedEvent): Promise<EntityState[]>;
-  /** Applies a verdict to every entity holding its event; returns their states. */
-  applyVerdict(verdict: Verdict): Promise<EntityState[]>;
-  /** Applies an entity's links (null: tombstone); returns its rebuilt state. */
-  applyLinks(entityId: string, links: EntityLinks | null): Promise<EntityState[]>;
 }
 
 /**
@@ -148,11 +142,5 @@ export async function createProjectionStore(db: Db, options: ProjectionOptions):
     });
   }
 
-  const one = async (input: StoreInput): Promise<EntityState[]> => (await applyBatch([input]))[0] ?? [];
-  return {
-    applyBatch,
-    applyEvent: (resolved) => one({ kind: 'event', resolved }),
-    applyVerdict: (verdict) => one({ kind: 'verdict', verdict }),
-    applyLinks: (entityId, links) => one({ kind: 'links', entityId, links }),
-  };
+  return { applyBatch };
 }
