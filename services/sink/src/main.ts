@@ -1,7 +1,7 @@
 import { mapKeyed } from '@cr/core';
 import { deadLetterTopic, kafkaMetrics, TOPICS } from '@cr/kafka';
 import { runService } from '@cr/runtime';
-import { sinkGroupId, type EntityState } from '@cr/world-model';
+import type { EntityState } from '@cr/world-model';
 import { createLlmCodeMapper, NO_LLM } from './code-mapper.ts';
 import { sinkEnv, sinkServiceConfigSchema } from './config.ts';
 import { createKeyedMutex } from './keyed-mutex.ts';
@@ -70,7 +70,7 @@ await runService({
     // stops this group only, its lag grows (cr_consumer_lag{group="sink-<id>"}) and
     // it catches up when the target is back.
     const consumer = await kafka.runConsumer({
-      groupId: sinkGroupId(config.id),
+      groupId: `sink-${config.id}`,
       topics: [TOPICS.entityState],
       stage: 'sink',
       metricsRegistry: ops.registry,

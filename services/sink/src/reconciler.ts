@@ -1,7 +1,7 @@
 import { describeError, type Logger } from '@cr/core';
 import { TOPICS, type KafkaRuntime } from '@cr/kafka';
 import type { Db, LoopHandle } from '@cr/runtime';
-import { reconcilePlan, sinkGroupId, type EntityState, type LatestState } from '@cr/world-model';
+import { reconcilePlan, type EntityState, type LatestState } from '@cr/world-model';
 import type { SyncContext } from './sync.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -41,7 +41,7 @@ export function startReconciler(o: { ctx: SyncContext; kafka: KafkaRuntime; db: 
     // Where the ledger stands, read first: only states the ledger is behind on are kept whole.
     const positions = await o.ctx.ledger.positions();
     // Where the real-time path stands: a state past its committed offset is backlog, not missed.
-    const committed = new Map((await o.kafka.admin.committedOffsets(sinkGroupId(c.id), TOPICS.entityState)).map((p) => [p.partition, BigInt(p.offset)]));
+    const committed = new Map((await o.kafka.admin.committedOffsets(`sink-${c.id}`, TOPICS.entityState)).map((p) => [p.partition, BigInt(p.offset)]));
     // Folded while reading, never held as a whole topic: per entity its latest version, and
     // its state only when the sink's copy may be older (to bring the copy up to date).
     const latest = new Map<string, LatestState>();

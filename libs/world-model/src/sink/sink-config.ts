@@ -19,11 +19,6 @@ export function isFhirSink(type: SinkType): boolean {
 }
 
 export const sinkIdSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and -');
-/**
- * The consumer group of a sink's real-time path on entity.state: its lag is the
- * sink's backlog (`cr_consumer_lag{group="sink-<id>"}`, the api's /v1/pipeline/sinks).
- */
-export const sinkGroupId = (sinkId: string): string => `sink-${sinkId}`;
 const entityTypeSchema = z.string().regex(/^[A-Z][A-Za-z0-9]+$/, 'an entity type such as Patient');
 const fieldNameSchema = z.string().min(1).max(200);
 const writablePathSchema = z.string().min(1).superRefine((p, ctx) => {

@@ -1,6 +1,5 @@
 import { describeError, type Clock, type Logger } from '@cr/core';
 import { partitionLag, TOPICS, type Admin } from '@cr/kafka';
-import { sinkGroupId } from '@cr/world-model';
 import type { LoopView } from './status.ts';
 
 /** What a Heartbeat record says (pipeline.heartbeats). */
@@ -41,6 +40,8 @@ export const STALE_AFTER_BEATS = 3;
 /** A loop silent this long is forgotten (an instance that went away for good). */
 const FORGET_AFTER_MS = 15 * 60_000;
 
+const sinkGroup = (sinkId: string): string => `sink-${sinkId}`;
+
 export function createLiveView(o: LiveViewOptions): LiveView {
   const log = o.logger.child({ component: 'observability-live' });
   const beats = new Map<string, LoopView & { at: number }>();
@@ -55,7 +56,7 @@ export function createLiveView(o: LiveViewOptions): LiveView {
     const stateEnds = ends[0]![1];
     const sinkLag = new Map<string, number>();
     await Promise.all(sinkIds.map(async (id) => {
-      const committed = await o.admin.committedOffsets(sinkGroupId(id), TOPICS.entityState);
+      const committed = await o.admin.committedOffsets(sinkGroup(id), TOPICS.entityState);
       sinkLag.set(id, stateEnds.reduce((sum, end) => sum + partitionLag(end.offset, committed.find((c) => c.partition === end.partition)?.offset ?? '-1'), 0));
     }));
     return { available: true, checkedAt, error: null, sinkLag, endOffsets };
