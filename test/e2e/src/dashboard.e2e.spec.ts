@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
+import { startApiProcess } from './api.ts';
 import { CHROMIUM, launchChromium, openDashboard as open } from './browser.ts';
 import { createTestIssuer, type TestIssuer } from '@cr/auth/testing';
 import { SENSED_AT_HEADER, TOPICS, type Producer } from '@cr/kafka';
@@ -17,7 +18,7 @@ import type { ReviewTask } from '@cr/world-model';
 import type { ApiDeps } from '../../../services/api/src/deps.ts';
 import { allRoutes } from '../../../services/api/src/routes/index.ts';
 import type { TestRun } from './env.ts';
-import { REPO_ROOT, ServiceProcess, eventually, freePort } from './processes.ts';
+import { REPO_ROOT, eventually, type ServiceProcess } from './processes.ts';
 import { entity, field, publish, startRun } from './sink-harness.ts';
 
 const SCREENSHOT = `${REPO_ROOT}/test-results/dashboard.png`;
@@ -82,13 +83,7 @@ beforeAll(async () => {
   run = await startRun('dashboard');
   issuer = await createTestIssuer();
   readonly = await issuer.token({ sub: 'dash-operator', roles: ['readonly'] });
-  apiPort = await freePort();
-  api = new ServiceProcess('api', ['services/api/src/main.ts'], {
-    ...run.env, API_PORT: String(apiPort), API_JWKS_FILE: `${run.logDir}/jwks.json`, HEARTBEAT_INTERVAL_MS: '2000', API_LIVE_CACHE_MS: '500',
-  }, run.logDir);
-  await issuer.writeJwks(`${run.logDir}/jwks.json`);
-  await api.start();
-  await api.ready();
+  ({ port: apiPort, process: api } = await startApiProcess(run, issuer, { HEARTBEAT_INTERVAL_MS: '2000', API_LIVE_CACHE_MS: '500' }));
 
   const admin = await issuer.headers(['admin'], 'dash-admin');
   const put = await fetch(`${base()}/v1/data-sources/${SOURCE}`, {

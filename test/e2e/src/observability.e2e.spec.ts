@@ -8,7 +8,6 @@
  * a crash and a full redelivery count nothing twice; and, on a private broker
  * that is killed, that the api keeps answering from its database.
  */
-import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestIssuer, type TestIssuer } from '@cr/auth/testing';
 import { createLogger } from '@cr/core';
@@ -17,8 +16,9 @@ import { provision } from '../../../scripts/provision.ts';
 import { newRun, type TestRun } from './env.ts';
 import type { Browser } from 'playwright-core';
 import { launchChromium, openDashboard } from './browser.ts';
+import { startApiProcess } from './api.ts';
 import { startPrivateBroker, type PrivateBroker } from './private-broker.ts';
-import { ServiceProcess, eventually, freePort } from './processes.ts';
+import { eventually, type ServiceProcess } from './processes.ts';
 
 const MIN = 60_000;
 const SINK = 'crm-a';
@@ -28,15 +28,7 @@ type Json = any;
 interface Api { port: number; process: ServiceProcess; get(path: string): Promise<{ status: number; body: Json }> }
 
 async function startApi(run: { env: NodeJS.ProcessEnv; logDir: string }, issuer: TestIssuer, name = 'api'): Promise<Api> {
-  const port = await freePort();
-  mkdirSync(run.logDir, { recursive: true });
-  await issuer.writeJwks(`${run.logDir}/jwks.json`);
-  const process = new ServiceProcess(name, ['services/api/src/main.ts'], {
-    ...run.env, API_PORT: String(port), API_JWKS_FILE: `${run.logDir}/jwks.json`,
-    HEARTBEAT_INTERVAL_MS: '1000', API_LIVE_CACHE_MS: '300', API_LIVE_TIMEOUT_MS: '1500',
-  }, run.logDir);
-  await process.start();
-  await process.ready();
+  const { port, process } = await startApiProcess(run, issuer, { HEARTBEAT_INTERVAL_MS: '1000', API_LIVE_CACHE_MS: '300', API_LIVE_TIMEOUT_MS: '1500' }, name);
   const token = await issuer.headers(['readonly'], 'watcher');
   return {
     port, process,
