@@ -107,6 +107,14 @@ describe('FHIR A -> world model -> FHIR B', () => {
   });
 
   it('exports the sink\'s consumer lag, named by its group', async () => {
+    // A write shows on B before its offset is committed (commits follow every few records), and
+    // the gauge is measured every LAG_INTERVAL_MS: wait until the group has committed everything,
+    // then for one more measurement, before reading what the sink exports.
+    await eventually('sink group caught up', async () => {
+      const [ends, committed] = await Promise.all([kafka.admin.endOffsets(TOPICS.entityState), kafka.admin.committedOffsets('sink-ehr-b', TOPICS.entityState)]);
+      return ends.every((e) => e.offset === '0' || committed.find((c) => c.partition === e.partition)?.offset === e.offset) ? true : undefined;
+    }, 30_000);
+    await sleep(1_500);
     const lag = await eventually('sink lag metric', async () => {
       const m = /cr_consumer_lag\{group="sink-ehr-b",topic="entity.state.v1",partition="0"[^}]*\} (\d+)/.exec(await services.get('sink')!.metrics());
       return m ? Number(m[1]) : undefined;
